@@ -1,0 +1,52 @@
+"""One Settings object for the whole service, read from SALESCORE_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SALESCORE_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./salescore.db"
+    # Unset: events run on the in-process runner inside the API process (embedded default).
+    redis_url: str | None = None
+    # Unset: a key is generated once and kept in STORAGE_DIR so tokens survive restarts.
+    secret_key: str | None = None
+    storage_dir: Path = Path("./salescore-files")
+    timezone: str = "Asia/Shanghai"
+
+    access_token_minutes: int = 60 * 12
+    login_attempts_per_minute: int = 10
+    idempotency_ttl_hours: int = 48
+    # Seconds an unprocessed event waits before the sweeper re-enqueues it.
+    sweeper_grace_seconds: float = 10.0
+    sweeper_interval_seconds: float = 15.0
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Operators may run the public diagnosis and login from one NAT; these knobs exist for them.
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        self.storage_dir.mkdir(parents=True, exist_ok=True)
+        path = self.storage_dir / ".secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

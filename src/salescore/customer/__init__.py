@@ -1,0 +1,1 @@
+"""Customers (客户档案) and contacts (SPEC §3)."""

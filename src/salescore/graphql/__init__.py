@@ -1,0 +1,1 @@
+"""GraphQL for BI tools and integrators (strawberry)."""

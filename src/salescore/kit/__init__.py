@@ -1,0 +1,1 @@
+"""Plumbing shared by every domain: database, types, errors, pagination, auth, idempotency."""

@@ -1,0 +1,1 @@
+"""In-app notifications (提醒卡片)."""

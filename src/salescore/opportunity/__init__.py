@@ -1,0 +1,1 @@
+"""Opportunities (商机) (SPEC §3)."""

@@ -1,0 +1,92 @@
+"""HTTP for opportunities."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from salescore.kit.crud import like_pattern
+from salescore.kit.deps import PrincipalDep, SessionDep
+from salescore.kit.etag import IfMatchHeader, check_if_match, set_etag
+from salescore.kit.openapi import PROBLEM_RESPONSES
+from salescore.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, paginate
+from salescore.kit.schemas import AwareDatetime
+from salescore.models import Opportunity
+from salescore.opportunity import repository as repo
+from salescore.opportunity import service
+from salescore.opportunity.schemas import OpportunityCreate, OpportunityRead, OpportunityUpdate, Status
+
+router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("", response_model=OpportunityRead, status_code=status.HTTP_201_CREATED)
+async def create_opportunity(
+    session: SessionDep, principal: PrincipalDep, data: OpportunityCreate, response: Response
+) -> Opportunity:
+    deal = await service.create_opportunity(session, principal, data)
+    set_etag(response, deal.version)
+    return deal
+
+
+@router.get("", response_model=Page[OpportunityRead])
+async def list_opportunities(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    customer_id: uuid.UUID | None = None,
+    owner_id: uuid.UUID | None = None,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+    updated_since: AwareDatetime | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
+) -> Page[OpportunityRead]:
+    stmt = repo.opportunities(principal)
+    for column, value in (
+        (Opportunity.customer_id, customer_id), (Opportunity.owner_id, owner_id),
+        (Opportunity.status, status_), (Opportunity.stage, stage),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if updated_since is not None:
+        stmt = stmt.where(Opportunity.updated_at >= updated_since)
+    if q:
+        stmt = stmt.where(Opportunity.name.ilike(like_pattern(q), escape="\\"))
+    rows, nxt = await paginate(session, stmt, Opportunity, limit=limit, cursor=cursor)
+    return Page[OpportunityRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
+
+
+@router.get("/{opportunity_id}", response_model=OpportunityRead)
+async def get_opportunity(
+    session: SessionDep, principal: PrincipalDep, opportunity_id: uuid.UUID, response: Response
+) -> Opportunity:
+    deal = await repo.get_opportunity(session, principal, opportunity_id)
+    set_etag(response, deal.version)
+    return deal
+
+
+@router.patch("/{opportunity_id}", response_model=OpportunityRead)
+async def update_opportunity(
+    session: SessionDep,
+    principal: PrincipalDep,
+    opportunity_id: uuid.UUID,
+    data: OpportunityUpdate,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> Opportunity:
+    deal = await repo.get_opportunity(session, principal, opportunity_id)
+    check_if_match(if_match, deal.version)
+    deal = await service.update_opportunity(session, principal, deal, data)
+    set_etag(response, deal.version)
+    return deal
+
+
+@router.delete("/{opportunity_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_opportunity(
+    session: SessionDep, principal: PrincipalDep, opportunity_id: uuid.UUID, if_match: IfMatchHeader = None
+) -> None:
+    deal = await repo.get_opportunity(session, principal, opportunity_id)
+    check_if_match(if_match, deal.version)
+    await service.delete_opportunity(session, principal, deal)

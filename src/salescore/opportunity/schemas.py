@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from salescore.customer.schemas import ExternalRef, ExternalRefRead, Money
+from salescore.kit.schemas import CustomJSON, InModel, Name, OutModel, PastDatetime
+
+Status = Literal["open", "won", "lost_pending_review", "lost"]
+ForecastClaim = Literal["pipeline", "best_case", "commit"]
+ForecastCategory = Literal["unqualified", "pipeline", "best_case", "commit"]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Short = Annotated[str, StringConstraints(max_length=100)]
+Competitor = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class OpportunityCreate(InModel):
+    customer_id: uuid.UUID
+    name: Name
+    owner_id: uuid.UUID | None = Field(None, description="Defaults to the caller.")
+    pipeline_id: uuid.UUID | None = None
+    stage: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    amount: Money | None = None
+    currency: Currency = "CNY"
+    expected_close_date: date | None = None
+    product_line: Short | None = None
+    competitors: Annotated[list[Competitor], Field(max_length=20)] = []
+    rep_forecast_category: ForecastClaim | None = None
+    external_refs: Annotated[list[ExternalRef], Field(max_length=20)] = []
+    custom: CustomJSON = {}
+    created_at: PastDatetime | None = Field(None, description="Historical creation time (imports).")
+
+
+class OpportunityUpdate(InModel):
+    name: Name | None = None
+    owner_id: uuid.UUID | None = None
+    stage: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    amount: Money | None = None
+    currency: Currency | None = None
+    expected_close_date: date | None = None
+    status: Literal["open", "won", "lost"] | None = Field(
+        None, description="`won`/`lost` stamp won_at/lost_at (now unless given); `open` reopens and clears them."
+    )
+    won_at: PastDatetime | None = None
+    lost_at: PastDatetime | None = None
+    lost_reason: Annotated[str, StringConstraints(max_length=64)] | None = None
+    product_line: Short | None = None
+    competitors: Annotated[list[Competitor], Field(max_length=20)] | None = None
+    rep_forecast_category: ForecastClaim | None = None
+    external_refs: Annotated[list[ExternalRef], Field(max_length=20)] | None = None
+    custom: CustomJSON | None = None
+
+
+class OpportunityRead(OutModel):
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    pipeline_id: uuid.UUID | None
+    stage: str | None
+    amount: Decimal | None
+    currency: str
+    expected_close_date: date | None
+    status: Status
+    product_line: str | None
+    competitors: list[str]
+    rep_forecast_category: ForecastClaim | None
+    maturity: float
+    forecast_category: ForecastCategory
+    quote_submitted_at: datetime | None
+    quote_confirmed_at: datetime | None
+    contract_signed_at: datetime | None
+    won_at: datetime | None
+    lost_at: datetime | None
+    lost_reason: str | None
+    external_refs: list[ExternalRefRead]
+    custom: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime

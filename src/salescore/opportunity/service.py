@@ -1,0 +1,98 @@
+"""Opportunity rules. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salescore.audit.service import record, snapshot
+from salescore.customer import service as customer_service
+from salescore.kit.crud import apply_changes
+from salescore.kit.errors import NotFound, Unprocessable
+from salescore.kit.principal import Principal
+from salescore.kit.types import new_id, utcnow
+from salescore.models import Opportunity
+from salescore.opportunity import repository as repo
+from salescore.opportunity.schemas import OpportunityCreate, OpportunityUpdate
+from salescore.tenancy.service import assignable_user
+
+
+async def visible_opportunity(
+    session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID, field: str = "opportunity_id"
+) -> Opportunity:
+    """For other domains: a deal referenced in a body; invisible or unknown -> 422 on `field`."""
+    try:
+        return await repo.get_opportunity(session, principal, opportunity_id)
+    except NotFound as exc:
+        raise Unprocessable.field(field, "no such opportunity visible to you") from exc
+
+
+async def create_opportunity(session: AsyncSession, principal: Principal, data: OpportunityCreate) -> Opportunity:
+    customer = await customer_service.visible_customer(session, principal, data.customer_id)
+    owner = await assignable_user(session, principal, data.owner_id or principal.user_id, "owner_id")
+    now = utcnow()
+    deal = Opportunity(
+        id=new_id(),
+        tenant_id=principal.tenant_id,
+        customer_id=customer.id,
+        owner_id=owner.id,
+        status="open",
+        created_at=data.created_at or now,
+        updated_at=now,
+        **data.model_dump(exclude={"customer_id", "owner_id", "created_at"}),
+    )
+    session.add(deal)
+    await session.flush()
+    record(session, principal, action="create", entity="opportunity", obj=deal)
+    return deal
+
+
+def _status_changes(deal: Opportunity, changes: dict[str, Any]) -> str | None:
+    """Apply the status transition's timestamps; returns the event type it implies."""
+    status = changes.get("status")
+    if status is None or status == deal.status:
+        for stamp in ("won_at", "lost_at"):
+            if stamp in changes and status is None and deal.status != stamp.removesuffix("_at"):
+                raise Unprocessable.field(stamp, f"only with status={stamp.removesuffix('_at')}")
+        changes.pop("status", None)
+        return None
+    now = utcnow()
+    if status == "won":
+        changes["won_at"] = changes.get("won_at") or now
+        changes["lost_at"], changes["lost_reason"] = None, None
+        return "opportunity.won"
+    if status == "lost":
+        changes["lost_at"] = changes.get("lost_at") or now
+        changes["won_at"] = None
+        return "opportunity.lost"
+    # Reopening never leaves a stale close stamp behind.
+    changes["won_at"], changes["lost_at"], changes["lost_reason"] = None, None, None
+    return "opportunity.reopened"
+
+
+async def update_opportunity(
+    session: AsyncSession, principal: Principal, deal: Opportunity, data: OpportunityUpdate
+) -> Opportunity:
+    changes = data.model_dump(exclude_unset=True)
+    if "owner_id" in changes:
+        if changes["owner_id"] is None:
+            raise Unprocessable.field("owner_id", "may not be null")
+        await assignable_user(session, principal, changes["owner_id"], "owner_id")
+    event_type = _status_changes(deal, changes)
+    before = snapshot(deal)
+    apply_changes(deal, changes, not_null=("name", "currency", "competitors", "external_refs", "custom"))
+    await session.flush()
+    record(
+        session, principal, action="update", entity="opportunity", obj=deal, before=before,
+        also_emit=(event_type,) if event_type else (),
+    )
+    return deal
+
+
+async def delete_opportunity(session: AsyncSession, principal: Principal, deal: Opportunity) -> None:
+    before = snapshot(deal)
+    deal.deleted_at = utcnow()
+    await session.flush()
+    record(session, principal, action="delete", entity="opportunity", obj=deal, before=before)

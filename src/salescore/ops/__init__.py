@@ -1,0 +1,1 @@
+"""Operability: metrics, structured logs, health."""

@@ -1,0 +1,1 @@
+"""Tenants, users, teams, authentication and API keys (SPEC §2)."""

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from salescore.kit.schemas import InModel, Name, OutModel
+
+Role = Literal["rep", "manager", "director", "admin", "staff"]
+Department = Literal["sales", "tech", "product", "finance", "operations"]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Phone = Annotated[str, StringConstraints(max_length=32)]
+
+
+class SignupIn(InModel):
+    tenant_name: Name
+    name: Name
+    email: EmailStr
+    password: Password
+
+
+class TenantRead(OutModel):
+    id: uuid.UUID
+    name: str
+    timezone: str
+    created_at: datetime
+
+
+class UserRead(OutModel):
+    id: uuid.UUID
+    name: str
+    email: str
+    phone: str | None
+    role: Role
+    department: str | None
+    team_id: uuid.UUID | None
+    is_active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SignupOut(OutModel):
+    tenant: TenantRead
+    user: UserRead
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class TokenOut(OutModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class MeOut(UserRead):
+    tenant: TenantRead
+    managed_team_ids: list[uuid.UUID]
+
+
+class UserCreate(InModel):
+    name: Name
+    email: EmailStr
+    password: Password
+    role: Role
+    team_id: uuid.UUID | None = None
+    department: Department | None = None
+    phone: Phone | None = None
+
+
+class UserUpdate(InModel):
+    name: Name | None = None
+    role: Role | None = None
+    team_id: uuid.UUID | None = None
+    department: Department | None = None
+    phone: Phone | None = None
+    password: Password | None = None
+
+
+class TeamCreate(InModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    region: Annotated[str, StringConstraints(max_length=100)] | None = None
+    kind: Literal["sales", "store"] = "sales"
+    manager_id: uuid.UUID | None = None
+
+
+class TeamUpdate(InModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    region: Annotated[str, StringConstraints(max_length=100)] | None = None
+    kind: Literal["sales", "store"] | None = None
+    manager_id: uuid.UUID | None = None
+
+
+class TeamRead(OutModel):
+    id: uuid.UUID
+    name: str
+    region: str | None
+    kind: Literal["sales", "store"]
+    manager_id: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+ApiScope = Literal["read", "write"]
+
+
+class ApiKeyCreate(InModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    scopes: Annotated[list[ApiScope], Field(min_length=1, max_length=2)] = ["read", "write"]
+
+
+class ApiKeyRead(OutModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[ApiScope]
+    user_id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The secret. Shown only in this response; store it now.")

@@ -1,0 +1,95 @@
+"""HTTP for todos."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from salescore.kit.deps import PrincipalDep, SessionDep
+from salescore.kit.etag import IfMatchHeader, check_if_match, set_etag
+from salescore.kit.openapi import PROBLEM_RESPONSES
+from salescore.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, paginate
+from salescore.kit.schemas import AwareDatetime
+from salescore.models import Todo
+from salescore.todo import repository as repo
+from salescore.todo import service
+from salescore.todo.schemas import TodoCreate, TodoRead, TodoStatus, TodoUpdate
+
+router = APIRouter(prefix="/api/v1/todos", tags=["todos"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("", response_model=TodoRead, status_code=status.HTTP_201_CREATED)
+async def create_todo(session: SessionDep, principal: PrincipalDep, data: TodoCreate, response: Response) -> Todo:
+    todo = await service.create_todo(session, principal, data)
+    set_etag(response, todo.version)
+    return todo
+
+
+@router.get("", response_model=Page[TodoRead])
+async def list_todos(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    status_: Annotated[TodoStatus | None, Query(alias="status")] = None,
+    assignee_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = None,
+    opportunity_id: uuid.UUID | None = None,
+    due_before: AwareDatetime | None = None,
+    updated_since: AwareDatetime | None = None,
+) -> Page[TodoRead]:
+    stmt = repo.todos(principal)
+    for column, value in (
+        (Todo.status, status_), (Todo.assignee_id, assignee_id),
+        (Todo.customer_id, customer_id), (Todo.opportunity_id, opportunity_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if due_before is not None:
+        stmt = stmt.where(Todo.due_at < due_before)
+    if updated_since is not None:
+        stmt = stmt.where(Todo.updated_at >= updated_since)
+    rows, nxt = await paginate(session, stmt, Todo, limit=limit, cursor=cursor)
+    return Page[TodoRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
+
+
+@router.get("/{todo_id}", response_model=TodoRead)
+async def get_todo(session: SessionDep, principal: PrincipalDep, todo_id: uuid.UUID, response: Response) -> Todo:
+    todo = await repo.get_todo(session, principal, todo_id)
+    set_etag(response, todo.version)
+    return todo
+
+
+@router.patch("/{todo_id}", response_model=TodoRead)
+async def update_todo(
+    session: SessionDep,
+    principal: PrincipalDep,
+    todo_id: uuid.UUID,
+    data: TodoUpdate,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> Todo:
+    todo = await repo.get_todo(session, principal, todo_id)
+    check_if_match(if_match, todo.version)
+    todo = await service.update_todo(session, principal, todo, data)
+    set_etag(response, todo.version)
+    return todo
+
+
+@router.post("/{todo_id}/complete", response_model=TodoRead)
+async def complete_todo(session: SessionDep, principal: PrincipalDep, todo_id: uuid.UUID, response: Response) -> Todo:
+    todo = await repo.get_todo(session, principal, todo_id)
+    todo = await service.complete_todo(session, principal, todo)
+    set_etag(response, todo.version)
+    return todo
+
+
+@router.delete("/{todo_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_todo(
+    session: SessionDep, principal: PrincipalDep, todo_id: uuid.UUID, if_match: IfMatchHeader = None
+) -> None:
+    todo = await repo.get_todo(session, principal, todo_id)
+    check_if_match(if_match, todo.version)
+    await service.delete_todo(session, principal, todo)
