@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
 
     access_token_minutes: int = 60 * 12
+    # Argon2id parameters for new password hashes (RFC 9106 defaults of argon2-cffi).
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=1024)
+    argon2_parallelism: int = Field(4, ge=1)
     login_attempts_per_minute: int = 10
     idempotency_ttl_hours: int = 48
     # Seconds an unprocessed event waits before the sweeper re-enqueues it.

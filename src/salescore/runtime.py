@@ -21,6 +21,7 @@ from salescore.events.dispatcher import process_event, unprocessed_event_ids
 from salescore.events.queue import ArqQueue, EventQueue, InProcessQueue
 from salescore.kit.db import create_engine, create_sessionmaker
 from salescore.kit.ratelimit import RateLimiter, build_rate_limiter
+from salescore.kit.security import configure_password_hashing
 from salescore.kit.types import utcnow
 from salescore.models import IdempotencyKey
 from salescore.ops.metrics import EVENTS_SWEPT
@@ -34,6 +35,7 @@ class Runtime:
         self.engine = engine
         self.sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
         self.secret_key = settings.resolved_secret_key()
+        configure_password_hashing(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
         self.queue: EventQueue
         self.limiter: RateLimiter = build_rate_limiter(settings.redis_url)
         self._loops: list[asyncio.Task[None]] = []

@@ -46,13 +46,16 @@ def record(
     event_type: str | None = None,
     extra: dict[str, Any] | None = None,
     also_emit: tuple[str, ...] = (),
+    tenant_id: Any = None,
 ) -> dict[str, Any]:
     """Write the audit row and emit `<entity>.<action in past tense>` (or `event_type`),
     plus any domain events in `also_emit` (e.g. `opportunity.won`) with the same payload."""
     after = None if action == "delete" else snapshot(obj)
+    # The tenant row itself has no tenant_id: it is passed explicitly.
+    tenant_id = tenant_id or obj.tenant_id
     session.add(
         AuditLog(
-            tenant_id=obj.tenant_id,
+            tenant_id=tenant_id,
             actor_id=principal.user_id if principal else None,
             actor_kind=principal.actor_kind if principal else "system",
             action=action,
@@ -69,7 +72,7 @@ def record(
     for type_ in (event_type or f"{entity}.{PAST_TENSE.get(action, action)}", *also_emit):
         emit(
             session,
-            tenant_id=obj.tenant_id,
+            tenant_id=tenant_id,
             type=type_,
             entity=entity,
             entity_id=obj.id,

@@ -39,7 +39,8 @@ async def process_event(
                 sa.select(EventHandlerRun.handler).where(EventHandlerRun.event_id == event_id)
             )
         )
-        await session.rollback()
+        # Handlers get a detached, fully loaded event: they must not lazy-load through it.
+        session.expunge(event)
 
     errors: list[str] = []
     for handler in handlers_for(event.type):

@@ -1,7 +1,11 @@
-"""Fixed-window rate limits: in memory for one process, Redis when instances share the load."""
+"""Rate limits: a window opens at a key's first attempt and allows `limit` attempts in it.
+
+In memory for one process; in Redis when instances share the load (REDIS_URL set).
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Protocol
 
@@ -15,20 +19,19 @@ class RateLimiter(Protocol):
 
 class MemoryRateLimiter:
     def __init__(self) -> None:
-        self._windows: dict[str, tuple[int, int]] = {}
+        self._windows: dict[str, tuple[float, int]] = {}
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
-        now = int(time.time())
-        window = now // window_seconds
-        current_window, count = self._windows.get(key, (window, 0))
-        if current_window != window:
-            count = 0
+        now = time.monotonic()
+        started, count = self._windows.get(key, (now, 0))
+        if now - started >= window_seconds:
+            started, count = now, 0
         count += 1
-        self._windows[key] = (window, count)
+        self._windows[key] = (started, count)
         if len(self._windows) > 100_000:  # bound memory under a credential-stuffing flood
-            self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
+            self._windows = {k: v for k, v in self._windows.items() if now - v[0] < window_seconds}
         if count > limit:
-            return (window + 1) * window_seconds - now
+            return max(1, math.ceil(started + window_seconds - now))
         return None
 
     async def close(self) -> None:
@@ -43,15 +46,16 @@ class RedisRateLimiter:
         self._fallback = MemoryRateLimiter()
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
-        window = int(time.time()) // window_seconds
-        redis_key = f"salescore:rl:{key}:{window}"
+        redis_key = f"salescore:rl:{key}"
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                count, _ = await pipe.incr(redis_key).expire(redis_key, window_seconds).execute()
+                count, _, ttl = await (
+                    pipe.incr(redis_key).expire(redis_key, window_seconds, nx=True).ttl(redis_key).execute()
+                )
         except Exception:  # noqa: BLE001 - Redis down must not open the gate: limit locally
             return await self._fallback.hit(key, limit, window_seconds)
         if count > limit:
-            return (window + 1) * window_seconds - int(time.time())
+            return max(1, int(ttl))
         return None
 
     async def close(self) -> None:

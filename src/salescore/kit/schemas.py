@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -25,9 +25,12 @@ def _not_future(value: datetime | None) -> datetime | None:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    """Offsets are required on input; the API answers in UTC whatever offset came in."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise ValueError("must include a UTC offset, e.g. 2026-01-05T09:30:00+08:00")
-    return value
+    return value.astimezone(UTC)
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]

@@ -18,6 +18,16 @@ from salescore.kit.types import utcnow
 _hasher = PasswordHasher()
 # Verifying against this keeps unknown-email logins as slow as wrong-password ones.
 _DUMMY_HASH = _hasher.hash("salescore-timing-equaliser")
+
+
+def configure_password_hashing(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Argon2id cost for new hashes (operators tune it to their hardware; existing hashes
+    keep verifying because each hash carries its own parameters)."""
+    global _hasher, _DUMMY_HASH
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) == (time_cost, memory_kib, parallelism):
+        return
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash("salescore-timing-equaliser")
 API_KEY_PREFIX = "sk_"
 JWT_ALGORITHM = "HS256"
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from salescore.kit.deps import AdminDep, PrincipalDep, SessionDep, runtime_of
+from salescore.kit.deps import AdminDep, ConfigWriterDep, PrincipalDep, SessionDep, runtime_of
 from salescore.kit.errors import TooManyRequests
 from salescore.kit.etag import IfMatchHeader, check_if_match, set_etag
 from salescore.kit.openapi import PROBLEM_RESPONSES
@@ -27,6 +27,8 @@ from salescore.tenancy.schemas import (
     TeamCreate,
     TeamRead,
     TeamUpdate,
+    TenantRead,
+    TenantUpdate,
     TokenOut,
     UserCreate,
     UserRead,
@@ -85,6 +87,18 @@ async def me(session: SessionDep, principal: PrincipalDep) -> dict:
     user = await repo.get_user(session, principal, principal.user_id)
     tenant = await session.get(Tenant, principal.tenant_id)
     return service.me_payload(user, tenant, principal)  # type: ignore[arg-type]
+
+
+@router.get("/tenant", response_model=TenantRead, tags=["tenant"])
+async def get_tenant(session: SessionDep, principal: PrincipalDep) -> Tenant:
+    return await session.get_one(Tenant, principal.tenant_id)
+
+
+@router.patch("/tenant", response_model=TenantRead, tags=["tenant"])
+async def update_tenant(session: SessionDep, principal: ConfigWriterDep, data: TenantUpdate) -> Tenant:
+    """Tenant settings (name, timezone): configuration, so directors and admins only."""
+    tenant = await session.get_one(Tenant, principal.tenant_id)
+    return await service.update_tenant(session, principal, tenant, data)
 
 
 # --- users -------------------------------------------------------------------------------------

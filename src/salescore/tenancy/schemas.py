@@ -28,6 +28,13 @@ class TenantRead(OutModel):
     created_at: datetime
 
 
+class TenantUpdate(InModel):
+    name: Name | None = None
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        None, description="IANA zone, e.g. Asia/Shanghai: the tenant's days, weeks and deadlines"
+    )
+
+
 class UserRead(OutModel):
     id: uuid.UUID
     name: str

@@ -6,16 +6,27 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.audit.service import record, snapshot
+from salescore.kit.crud import apply_changes
 from salescore.kit.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.security import generate_api_key, hash_password, verify_password
 from salescore.kit.types import new_id, utcnow
 from salescore.models import ApiKey, Team, Tenant, User
 from salescore.tenancy import repository as repo
-from salescore.tenancy.schemas import ApiKeyCreate, SignupIn, TeamCreate, TeamUpdate, UserCreate, UserUpdate
+from salescore.tenancy.schemas import (
+    ApiKeyCreate,
+    SignupIn,
+    TeamCreate,
+    TeamUpdate,
+    TenantUpdate,
+    UserCreate,
+    UserUpdate,
+)
 
 TenantSeeder = Callable[[AsyncSession, Tenant, User], Awaitable[None]]
 # Later domains append their default-configuration seeders (§4–§13) here.
@@ -54,6 +65,20 @@ async def signup(session: AsyncSession, data: SignupIn, *, timezone: str) -> tup
     for seed in TENANT_SEEDERS:
         await seed(session, tenant, user)
     return tenant, user
+
+
+async def update_tenant(session: AsyncSession, principal: Principal, tenant: Tenant, data: TenantUpdate) -> Tenant:
+    changes = data.model_dump(exclude_unset=True)
+    if "timezone" in changes:
+        try:
+            ZoneInfo(changes["timezone"] or "")
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise Unprocessable.field("timezone", "unknown IANA timezone, e.g. Asia/Shanghai") from exc
+    before = snapshot(tenant)
+    apply_changes(tenant, changes, not_null=("name", "timezone"))
+    await session.flush()
+    record(session, principal, action="update", entity="tenant", obj=tenant, before=before, tenant_id=tenant.id)
+    return tenant
 
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
