@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from salescore.app import create_app
@@ -56,7 +58,10 @@ async def test_login_attempts_are_rate_limited(h: Harness) -> None:
     settings = h.settings.model_copy(update={"login_attempts_per_minute": 3})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rl") as client:
+        # A client address of its own: per-address counters live in Redis across the whole run.
+        address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+        transport = httpx.ASGITransport(app=app, client=(address, 40000 + uuid.uuid4().int % 20000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://rl") as client:
             email = unique_email("victim")
             codes = []
             for _ in range(5):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salescore.kit.crud import one_or_404
+from salescore.kit.crud import like_pattern, one_or_404, where_equal
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import owner_visible, tenant_rows, visible_customer_ids
 from salescore.models import Contact, Customer
@@ -16,6 +17,30 @@ from salescore.models import Contact, Customer
 
 def customers(principal: Principal) -> sa.Select[Any]:
     return tenant_rows(Customer, principal).where(owner_visible(principal, Customer.owner_id))
+
+
+def customer_list(
+    principal: Principal,
+    *,
+    updated_since: datetime | None = None,
+    owner_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    grade: str | None = None,
+    lifecycle: str | None = None,
+    industry: str | None = None,
+    q: str | None = None,
+) -> sa.Select[Any]:
+    """The visible customers matching the list filters shared by REST and GraphQL."""
+    stmt = where_equal(
+        customers(principal),
+        (Customer.owner_id, owner_id), (Customer.team_id, team_id), (Customer.grade, grade),
+        (Customer.lifecycle, lifecycle), (Customer.industry, industry),
+    )
+    if updated_since is not None:
+        stmt = stmt.where(Customer.updated_at >= updated_since)
+    if q:
+        stmt = stmt.where(Customer.name.ilike(like_pattern(q), escape="\\"))
+    return stmt
 
 
 def contacts(principal: Principal) -> sa.Select[Any]:

@@ -18,7 +18,6 @@ from salescore.customer.schemas import (
     CustomerUpdate,
     Lifecycle,
 )
-from salescore.kit.crud import like_pattern
 from salescore.kit.deps import PrincipalDep, SessionDep
 from salescore.kit.etag import IfMatchHeader, check_if_match, set_etag
 from salescore.kit.openapi import PROBLEM_RESPONSES
@@ -52,17 +51,10 @@ async def list_customers(
     industry: Annotated[str | None, Query(max_length=100)] = None,
     q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
 ) -> Page[CustomerRead]:
-    stmt = repo.customers(principal)
-    if updated_since is not None:
-        stmt = stmt.where(Customer.updated_at >= updated_since)
-    for column, value in (
-        (Customer.owner_id, owner_id), (Customer.team_id, team_id), (Customer.grade, grade),
-        (Customer.lifecycle, lifecycle), (Customer.industry, industry),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if q:
-        stmt = stmt.where(Customer.name.ilike(like_pattern(q), escape="\\"))
+    stmt = repo.customer_list(
+        principal, updated_since=updated_since, owner_id=owner_id, team_id=team_id, grade=grade,
+        lifecycle=lifecycle, industry=industry, q=q,
+    )
     rows, nxt = await paginate(session, stmt, Customer, limit=limit, cursor=cursor)
     return Page[CustomerRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salescore.kit.crud import one_or_404
+from salescore.kit.crud import one_or_404, where_equal
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import tenant_rows, visible_customer_ids
 from salescore.models import FollowUp
@@ -21,6 +22,32 @@ def follow_ups(principal: Principal) -> sa.Select[Any]:
     return stmt.where(
         sa.or_(FollowUp.customer_id.in_(visible_customer_ids(principal)), FollowUp.user_id == principal.user_id)
     )
+
+
+def follow_up_list(
+    principal: Principal,
+    *,
+    customer_id: uuid.UUID | None = None,
+    opportunity_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+    channel: str | None = None,
+    updated_since: datetime | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+) -> sa.Select[Any]:
+    """The visible follow-ups matching the list filters shared by REST and GraphQL."""
+    stmt = where_equal(
+        follow_ups(principal),
+        (FollowUp.customer_id, customer_id), (FollowUp.opportunity_id, opportunity_id),
+        (FollowUp.user_id, user_id), (FollowUp.channel, channel),
+    )
+    if updated_since is not None:
+        stmt = stmt.where(FollowUp.updated_at >= updated_since)
+    if occurred_from is not None:
+        stmt = stmt.where(FollowUp.occurred_at >= occurred_from)
+    if occurred_to is not None:
+        stmt = stmt.where(FollowUp.occurred_at < occurred_to)
+    return stmt
 
 
 async def get_follow_up(session: AsyncSession, principal: Principal, follow_up_id: uuid.UUID) -> FollowUp:

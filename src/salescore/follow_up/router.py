@@ -42,19 +42,10 @@ async def list_follow_ups(
     occurred_from: AwareDatetime | None = None,
     occurred_to: AwareDatetime | None = None,
 ) -> Page[FollowUpRead]:
-    stmt = repo.follow_ups(principal)
-    for column, value in (
-        (FollowUp.customer_id, customer_id), (FollowUp.opportunity_id, opportunity_id),
-        (FollowUp.user_id, user_id), (FollowUp.channel, channel),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if updated_since is not None:
-        stmt = stmt.where(FollowUp.updated_at >= updated_since)
-    if occurred_from is not None:
-        stmt = stmt.where(FollowUp.occurred_at >= occurred_from)
-    if occurred_to is not None:
-        stmt = stmt.where(FollowUp.occurred_at < occurred_to)
+    stmt = repo.follow_up_list(
+        principal, customer_id=customer_id, opportunity_id=opportunity_id, user_id=user_id, channel=channel,
+        updated_since=updated_since, occurred_from=occurred_from, occurred_to=occurred_to,
+    )
     rows, nxt = await paginate(session, stmt, FollowUp, limit=limit, cursor=cursor)
     return Page[FollowUpRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
 

@@ -31,3 +31,11 @@ def like_pattern(q: str) -> str:
     """A LIKE pattern matching `q` literally anywhere; use with escape="\\"."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def where_equal(stmt: sa.Select[Any], *pairs: tuple[Any, Any]) -> sa.Select[Any]:
+    """Add `column == value` for every pair whose value was given (None means "no filter")."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt

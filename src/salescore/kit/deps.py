@@ -51,6 +51,15 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 async def get_principal(
     request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
+    principal = await authenticate(request, session, token)
+    if request.method not in SAFE_METHODS and "write" not in principal.scopes:
+        raise Forbidden("this API key has no 'write' scope")
+    return principal
+
+
+async def authenticate(request: Request, session: AsyncSession, token: str | None) -> Principal:
+    """The principal a bearer JWT or API key names, without the write-scope check
+    (GraphQL is read-only over POST, so it calls this directly)."""
     if not token:
         raise Unauthorized("missing bearer token")
     runtime = runtime_of(request)
@@ -64,8 +73,6 @@ async def get_principal(
             sa.select(User).where(User.tenant_id == claims.tenant_id, User.id == claims.user_id)
         )
         principal = await _principal_for(session, user)
-    if request.method not in SAFE_METHODS and "write" not in principal.scopes:
-        raise Forbidden("this API key has no 'write' scope")
     request.state.principal = principal
     return principal
 

@@ -50,7 +50,8 @@ class IdempotencyMiddleware:
         if body is None:
             await _send_problem(send, 413, "request body too large", "body")
             return
-        credential = headers.get(b"authorization", b"")
+        # Keys are private to the caller: their credential, or their address when anonymous.
+        credential = headers.get(b"authorization") or str(scope.get("client") or "").encode()
         scope_hash = hashlib.sha256(credential + b"\0" + scope["path"].encode()).hexdigest()
         request_hash = hashlib.sha256(body).hexdigest()
         sessionmaker = scope["app"].state.runtime.sessionmaker

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from salescore.kit.crud import like_pattern
 from salescore.kit.deps import PrincipalDep, SessionDep
 from salescore.kit.etag import IfMatchHeader, check_if_match, set_etag
 from salescore.kit.openapi import PROBLEM_RESPONSES
@@ -43,17 +42,10 @@ async def list_opportunities(
     updated_since: AwareDatetime | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
 ) -> Page[OpportunityRead]:
-    stmt = repo.opportunities(principal)
-    for column, value in (
-        (Opportunity.customer_id, customer_id), (Opportunity.owner_id, owner_id),
-        (Opportunity.status, status_), (Opportunity.stage, stage),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if updated_since is not None:
-        stmt = stmt.where(Opportunity.updated_at >= updated_since)
-    if q:
-        stmt = stmt.where(Opportunity.name.ilike(like_pattern(q), escape="\\"))
+    stmt = repo.opportunity_list(
+        principal, customer_id=customer_id, owner_id=owner_id, status=status_, stage=stage,
+        updated_since=updated_since, q=q,
+    )
     rows, nxt = await paginate(session, stmt, Opportunity, limit=limit, cursor=cursor)
     return Page[OpportunityRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salescore.kit.crud import where_equal
 from salescore.kit.errors import NotFound
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import tenant_rows
@@ -17,6 +18,16 @@ from salescore.models import ApiKey, Team, User
 def users(principal: Principal) -> sa.Select[Any]:
     # The org chart is visible to everyone in the tenant: reps need to see who their manager is.
     return tenant_rows(User, principal)
+
+
+def user_list(
+    principal: Principal,
+    *,
+    team_id: uuid.UUID | None = None,
+    role: str | None = None,
+    is_active: bool | None = None,
+) -> sa.Select[Any]:
+    return where_equal(users(principal), (User.team_id, team_id), (User.role, role), (User.is_active, is_active))
 
 
 def teams(principal: Principal) -> sa.Select[Any]:

@@ -22,6 +22,7 @@ from salescore.tenancy.schemas import (
     ApiKeyCreated,
     ApiKeyRead,
     MeOut,
+    Role,
     SignupIn,
     SignupOut,
     TeamCreate,
@@ -117,16 +118,10 @@ async def list_users(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
     team_id: uuid.UUID | None = None,
-    role: str | None = None,
+    role: Role | None = None,
     is_active: bool | None = None,
 ) -> Page[UserRead]:
-    stmt = repo.users(principal)
-    if team_id is not None:
-        stmt = stmt.where(User.team_id == team_id)
-    if role is not None:
-        stmt = stmt.where(User.role == role)
-    if is_active is not None:
-        stmt = stmt.where(User.is_active == is_active)
+    stmt = repo.user_list(principal, team_id=team_id, role=role, is_active=is_active)
     rows, nxt = await paginate(session, stmt, User, limit=limit, cursor=cursor)
     return Page[UserRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
 

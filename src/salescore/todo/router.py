@@ -40,17 +40,10 @@ async def list_todos(
     due_before: AwareDatetime | None = None,
     updated_since: AwareDatetime | None = None,
 ) -> Page[TodoRead]:
-    stmt = repo.todos(principal)
-    for column, value in (
-        (Todo.status, status_), (Todo.assignee_id, assignee_id),
-        (Todo.customer_id, customer_id), (Todo.opportunity_id, opportunity_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if due_before is not None:
-        stmt = stmt.where(Todo.due_at < due_before)
-    if updated_since is not None:
-        stmt = stmt.where(Todo.updated_at >= updated_since)
+    stmt = repo.todo_list(
+        principal, status=status_, assignee_id=assignee_id, customer_id=customer_id,
+        opportunity_id=opportunity_id, due_before=due_before, updated_since=updated_since,
+    )
     rows, nxt = await paginate(session, stmt, Todo, limit=limit, cursor=cursor)
     return Page[TodoRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
 
