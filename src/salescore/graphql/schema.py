@@ -1,22 +1,55 @@
-"""The GraphQL schema and its FastAPI router (placeholder wiring; see graphql/ types)."""
+"""The GraphQL schema (read-only) and its FastAPI router, mounted at /graphql by app.py.
+
+Same credentials and visibility as REST (see graphql/context.py). Errors are GraphQL errors in an
+HTTP 200 answer, each with `extensions.code`: UNAUTHORIZED, BAD_USER_INPUT, QUERY_TOO_COSTLY, or
+a validation message (depth, tokens, aliases). Unexpected failures are logged and answered as
+"Unexpected error." (INTERNAL_SERVER_ERROR) without details (§13: never a stack trace).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 from strawberry.fastapi import GraphQLRouter
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
+
+from salescore.graphql.context import get_context
+from salescore.graphql.limits import limit_extensions
+from salescore.graphql.query import Query
 
 
-@strawberry.type
-class Query:
-    @strawberry.field
-    def version(self) -> str:
-        from salescore import __version__
-
-        return __version__
+def _unexpected(error: GraphQLError) -> bool:
+    """Errors we raise on purpose are GraphQLErrors; anything else is a bug or an outage."""
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
-schema = strawberry.Schema(query=Query)
+class SalescoreSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if _unexpected(error):
+                StrawberryLogger.error(error, execution_context)
 
 
-def graphql_router() -> GraphQLRouter:
-    return GraphQLRouter(schema)
+class _MaskUnexpected(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
+
+
+schema = SalescoreSchema(query=Query, extensions=[*limit_extensions(), _MaskUnexpected])
+
+
+def graphql_router() -> GraphQLRouter[Any, None]:
+    return GraphQLRouter(
+        schema, context_getter=get_context, graphql_ide="graphiql", subscription_protocols=()
+    )

@@ -1,0 +1,199 @@
+"""Filter inputs of the top-level connections. They mirror the REST list query parameters and
+hand the validated values to the same repository list functions REST uses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import strawberry
+
+from salescore.customer import repository as customer_repo
+from salescore.follow_up import repository as follow_up_repo
+from salescore.graphql.context import bad_input
+from salescore.kit.crud import like_pattern, where_equal
+from salescore.kit.principal import Principal
+from salescore.kit.visibility import tenant_rows
+from salescore.models import Contact, Notification
+from salescore.opportunity import repository as opportunity_repo
+from salescore.tenancy import repository as tenancy_repo
+from salescore.todo import repository as todo_repo
+
+MAX_Q = 100
+NAME_CONTAINS = "Name contains (at most 100 characters)"
+
+
+def parse_id(value: strawberry.ID | str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise bad_input(f"{field}: not a valid UUID", field) from exc
+
+
+def _id(value: strawberry.ID | None, field: str) -> uuid.UUID | None:
+    return None if value is None else parse_id(value, field)
+
+
+def _aware(value: datetime | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise bad_input(f"{field}: must include a UTC offset, e.g. 2026-01-05T09:30:00+08:00", field)
+    return value.astimezone(UTC)
+
+
+def _q(value: str | None) -> str | None:
+    if value is not None and len(value) > MAX_Q:
+        raise bad_input(f"q: at most {MAX_Q} characters", "q")
+    return value or None
+
+
+@strawberry.input
+class CustomerFilter:
+    owner_id: strawberry.ID | None = None
+    team_id: strawberry.ID | None = None
+    grade: str | None = strawberry.field(default=None, description="A | B | C")
+    lifecycle: str | None = strawberry.field(default=None, description="lead | prospect | customer | lost")
+    industry: str | None = None
+    updated_since: datetime | None = None
+    q: str | None = strawberry.field(default=None, description=NAME_CONTAINS)
+
+
+def customers(principal: Principal, f: CustomerFilter | None) -> sa.Select[Any]:
+    f = f or CustomerFilter()
+    return customer_repo.customer_list(
+        principal,
+        owner_id=_id(f.owner_id, "ownerId"),
+        team_id=_id(f.team_id, "teamId"),
+        grade=f.grade,
+        lifecycle=f.lifecycle,
+        industry=f.industry,
+        updated_since=_aware(f.updated_since, "updatedSince"),
+        q=_q(f.q),
+    )
+
+
+@strawberry.input
+class ContactFilter:
+    customer_id: strawberry.ID | None = None
+    updated_since: datetime | None = None
+    q: str | None = strawberry.field(default=None, description=NAME_CONTAINS)
+
+
+def contacts(principal: Principal, f: ContactFilter | None) -> sa.Select[Any]:
+    # REST lists contacts only under their customer, so this filter has no REST twin to share.
+    f = f or ContactFilter()
+    stmt = where_equal(
+        customer_repo.contacts(principal), (Contact.customer_id, _id(f.customer_id, "customerId"))
+    )
+    if (since := _aware(f.updated_since, "updatedSince")) is not None:
+        stmt = stmt.where(Contact.updated_at >= since)
+    if q := _q(f.q):
+        stmt = stmt.where(Contact.name.ilike(like_pattern(q), escape="\\"))
+    return stmt
+
+
+@strawberry.input
+class FollowUpFilter:
+    customer_id: strawberry.ID | None = None
+    opportunity_id: strawberry.ID | None = None
+    user_id: strawberry.ID | None = None
+    channel: str | None = strawberry.field(
+        default=None, description="call | meeting | email | wechat | visit | demo | other"
+    )
+    updated_since: datetime | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+
+def follow_ups(principal: Principal, f: FollowUpFilter | None) -> sa.Select[Any]:
+    f = f or FollowUpFilter()
+    return follow_up_repo.follow_up_list(
+        principal,
+        customer_id=_id(f.customer_id, "customerId"),
+        opportunity_id=_id(f.opportunity_id, "opportunityId"),
+        user_id=_id(f.user_id, "userId"),
+        channel=f.channel,
+        updated_since=_aware(f.updated_since, "updatedSince"),
+        occurred_from=_aware(f.occurred_from, "occurredFrom"),
+        occurred_to=_aware(f.occurred_to, "occurredTo"),
+    )
+
+
+@strawberry.input
+class OpportunityFilter:
+    customer_id: strawberry.ID | None = None
+    owner_id: strawberry.ID | None = None
+    status: str | None = strawberry.field(default=None, description="open | won | lost_pending_review | lost")
+    stage: str | None = None
+    updated_since: datetime | None = None
+    q: str | None = strawberry.field(default=None, description=NAME_CONTAINS)
+
+
+def opportunities(principal: Principal, f: OpportunityFilter | None) -> sa.Select[Any]:
+    f = f or OpportunityFilter()
+    return opportunity_repo.opportunity_list(
+        principal,
+        customer_id=_id(f.customer_id, "customerId"),
+        owner_id=_id(f.owner_id, "ownerId"),
+        status=f.status,
+        stage=f.stage,
+        updated_since=_aware(f.updated_since, "updatedSince"),
+        q=_q(f.q),
+    )
+
+
+@strawberry.input
+class TodoFilter:
+    status: str | None = strawberry.field(default=None, description="open | done | cancelled")
+    assignee_id: strawberry.ID | None = None
+    customer_id: strawberry.ID | None = None
+    opportunity_id: strawberry.ID | None = None
+    due_before: datetime | None = None
+    updated_since: datetime | None = None
+
+
+def todos(principal: Principal, f: TodoFilter | None) -> sa.Select[Any]:
+    f = f or TodoFilter()
+    return todo_repo.todo_list(
+        principal,
+        status=f.status,
+        assignee_id=_id(f.assignee_id, "assigneeId"),
+        customer_id=_id(f.customer_id, "customerId"),
+        opportunity_id=_id(f.opportunity_id, "opportunityId"),
+        due_before=_aware(f.due_before, "dueBefore"),
+        updated_since=_aware(f.updated_since, "updatedSince"),
+    )
+
+
+@strawberry.input
+class UserFilter:
+    team_id: strawberry.ID | None = None
+    role: str | None = strawberry.field(default=None, description="rep | manager | director | admin | staff")
+    is_active: bool | None = None
+
+
+def users(principal: Principal, f: UserFilter | None) -> sa.Select[Any]:
+    f = f or UserFilter()
+    return tenancy_repo.user_list(
+        principal, team_id=_id(f.team_id, "teamId"), role=f.role, is_active=f.is_active
+    )
+
+
+@strawberry.input
+class NotificationFilter:
+    unread: bool | None = None
+
+
+def own_notifications(principal: Principal) -> sa.Select[Any]:
+    # Same rule as REST /notifications: cards are personal, not even an admin reads another's.
+    return tenant_rows(Notification, principal).where(Notification.user_id == principal.user_id)
+
+
+def notifications(principal: Principal, f: NotificationFilter | None) -> sa.Select[Any]:
+    stmt = own_notifications(principal)
+    if f is None or f.unread is None:
+        return stmt
+    return stmt.where(Notification.read_at.is_(None) if f.unread else Notification.read_at.is_not(None))

@@ -1,0 +1,131 @@
+"""DataLoaders, one set per request: every relation costs one query per batch, not one per row.
+
+Each loader starts from its domain's visibility-scoped statement, so a related record the caller
+may not see is simply absent (a to-one relation resolves to null, a to-many omits it).
+Loaders return ORM rows keyed by the string form of their id; `types` turns them into objects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from strawberry.dataloader import DataLoader
+
+from salescore.customer import repository as customer_repo
+from salescore.follow_up import repository as follow_up_repo
+from salescore.kit.pagination import Cursor
+from salescore.kit.principal import Principal
+from salescore.models import Contact, Customer, FollowUp, Opportunity, Team, User
+from salescore.opportunity import repository as opportunity_repo
+from salescore.tenancy import repository as tenancy_repo
+
+if TYPE_CHECKING:
+    from salescore.graphql.context import GraphQLContext
+
+Scope = Callable[[Principal], sa.Select[Any]]
+# (parent id, page size, decoded `after` cursor) -> (rows of the page, has_next_page)
+PageKey = tuple[str, int, Cursor | None]
+PageResult = tuple[list[Any], bool]
+
+
+def as_uuids(keys: Sequence[str]) -> list[uuid.UUID]:
+    ids = []
+    for key in keys:
+        try:
+            ids.append(uuid.UUID(str(key)))
+        except ValueError:
+            continue  # a malformed id matches nothing
+    return ids
+
+
+def after_cursor(model: Any, cursor: Cursor) -> sa.ColumnElement[bool]:
+    """Rows strictly after `cursor` in newest-first (created_at, id) order, as kit.pagination."""
+    return sa.or_(
+        model.created_at < cursor.created_at,
+        sa.and_(model.created_at == cursor.created_at, model.id < cursor.id),
+    )
+
+
+class Loaders:
+    def __init__(self, ctx: GraphQLContext) -> None:
+        self._ctx = ctx
+        self.user = self._by_id(tenancy_repo.users, User)
+        self.team = self._by_id(tenancy_repo.teams, Team)
+        self.customer = self._by_id(customer_repo.customers, Customer)
+        self.contact = self._by_id(customer_repo.contacts, Contact)
+        self.opportunity = self._by_id(opportunity_repo.opportunities, Opportunity)
+        self.contacts_of_customer = self._children(
+            customer_repo.contacts, Contact, Contact.customer_id, also=self.contact
+        )
+        self.opportunities_of_customer = self._children(
+            opportunity_repo.opportunities, Opportunity, Opportunity.customer_id, also=self.opportunity
+        )
+        self.follow_ups_of_customer = self._pages(follow_up_repo.follow_ups, FollowUp, FollowUp.customer_id)
+        self.follow_ups_of_opportunity = self._pages(
+            follow_up_repo.follow_ups, FollowUp, FollowUp.opportunity_id
+        )
+
+    def _by_id(self, scope: Scope, model: Any) -> DataLoader[str, Any]:
+        async def load(keys: list[str]) -> list[Any]:
+            stmt = scope(self._ctx.principal).where(model.id.in_(as_uuids(keys)))
+            found = {str(row.id): row for row in await self._ctx.scalars(stmt)}
+            return [found.get(key) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    def _children(
+        self, scope: Scope, model: Any, parent: Any, also: DataLoader[str, Any]
+    ) -> DataLoader[str, list[Any]]:
+        """Children per parent id; each child also fills the by-id loader `also`."""
+
+        async def load(keys: list[str]) -> list[list[Any]]:
+            stmt = (
+                scope(self._ctx.principal)
+                .where(parent.in_(as_uuids(keys)))
+                .order_by(model.created_at.desc(), model.id.desc())
+            )
+            rows = await self._ctx.scalars(stmt)
+            self.prime(also, rows)
+            grouped: dict[str, list[Any]] = defaultdict(list)
+            for row in rows:
+                grouped[str(getattr(row, parent.key))].append(row)
+            return [grouped.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    def _pages(self, scope: Scope, model: Any, parent: Any) -> DataLoader[PageKey, PageResult]:
+        """A page of children per parent: one windowed query per distinct (first, after)."""
+
+        async def load(keys: list[PageKey]) -> list[PageResult]:
+            groups: dict[tuple[int, Cursor | None], list[str]] = defaultdict(list)
+            for parent_id, first, after in keys:
+                groups[(first, after)].append(parent_id)
+            results: dict[PageKey, PageResult] = {}
+            for (first, after), parent_ids in groups.items():
+                stmt = scope(self._ctx.principal).where(parent.in_(as_uuids(parent_ids)))
+                if after is not None:
+                    stmt = stmt.where(after_cursor(model, after))
+                rank = sa.func.row_number().over(
+                    partition_by=parent, order_by=(model.created_at.desc(), model.id.desc())
+                )
+                ranked = stmt.add_columns(rank.label("rank")).subquery()
+                row = aliased(model, ranked)
+                page = sa.select(row).where(ranked.c.rank <= first + 1).order_by(ranked.c.rank)
+                grouped: dict[str, list[Any]] = defaultdict(list)
+                for item in await self._ctx.scalars(page):
+                    grouped[str(getattr(item, parent.key))].append(item)
+                for parent_id in parent_ids:
+                    items = grouped.get(parent_id, [])
+                    results[(parent_id, first, after)] = (items[:first], len(items) > first)
+            return [results[key] for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    def prime(self, loader: DataLoader[str, Any], rows: Sequence[Any]) -> None:
+        """Rows a list already fetched need not be fetched again for a relation."""
+        loader.prime_many({str(row.id): row for row in rows})

@@ -1,0 +1,190 @@
+"""Root query: a connection and a single lookup per core record, all visibility-scoped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import sqlalchemy as sa
+import strawberry
+from strawberry import Info
+from strawberry.dataloader import DataLoader
+
+from salescore.follow_up import repository as follow_up_repo
+from salescore.graphql import filters
+from salescore.graphql import types as t
+from salescore.graphql.connections import DEFAULT_FIRST, Connection, build, fetch_page
+from salescore.graphql.context import GraphQLContext, ctx
+from salescore.graphql.filters import (
+    ContactFilter,
+    CustomerFilter,
+    FollowUpFilter,
+    NotificationFilter,
+    OpportunityFilter,
+    TodoFilter,
+    UserFilter,
+    parse_id,
+)
+from salescore.graphql.types import After, First
+from salescore.kit.principal import Principal
+from salescore.models import Contact, Customer, FollowUp, Notification, Opportunity, Team, Todo, User
+from salescore.tenancy import repository as tenancy_repo
+from salescore.todo import repository as todo_repo
+
+N = TypeVar("N")
+Id = Annotated[strawberry.ID, strawberry.argument(description="The record's id")]
+
+
+async def _connection(
+    context: GraphQLContext,
+    stmt: sa.Select[Any],
+    model: Any,
+    node: Callable[[Any], N],
+    first: int,
+    after: str | None,
+    prime: DataLoader[str, Any] | None = None,
+) -> Connection[N]:
+    rows, has_next = await fetch_page(context, stmt, model, first, after)
+    if prime is not None:
+        context.loaders.prime(prime, rows)
+    return build(rows, has_next, node)
+
+
+async def _loaded(loader: DataLoader[str, Any], ident: str, node: Any) -> Any:
+    """A single record through its (visibility-scoped) loader; null when not visible."""
+    row = await loader.load(str(parse_id(ident, "id")))
+    return None if row is None else node.from_row(row)
+
+
+async def _lookup(
+    context: GraphQLContext, scope: Callable[[Principal], sa.Select[Any]], model: Any, ident: str, node: Any
+) -> Any:
+    stmt = scope(context.principal).where(model.id == parse_id(ident, "id"))
+    rows = await context.scalars(stmt)
+    return node.from_row(rows[0]) if rows else None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The caller.")
+    async def me(self, info: Info) -> t.User | None:
+        c = ctx(info)
+        return await _loaded(c.loaders.user, str(c.principal.user_id), t.User)
+
+    @strawberry.field
+    async def customers(
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        filter: CustomerFilter | None = None,
+    ) -> Connection[t.Customer]:
+        c = ctx(info)
+        stmt = filters.customers(c.principal, filter)
+        return await _connection(c, stmt, Customer, t.Customer.from_row, first, after, c.loaders.customer)
+
+    @strawberry.field
+    async def customer(self, info: Info, id: Id) -> t.Customer | None:
+        return await _loaded(ctx(info).loaders.customer, id, t.Customer)
+
+    @strawberry.field
+    async def contacts(
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        filter: ContactFilter | None = None,
+    ) -> Connection[t.Contact]:
+        c = ctx(info)
+        stmt = filters.contacts(c.principal, filter)
+        return await _connection(c, stmt, Contact, t.Contact.from_row, first, after, c.loaders.contact)
+
+    @strawberry.field
+    async def contact(self, info: Info, id: Id) -> t.Contact | None:
+        return await _loaded(ctx(info).loaders.contact, id, t.Contact)
+
+    @strawberry.field
+    async def follow_ups(
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        filter: FollowUpFilter | None = None,
+    ) -> Connection[t.FollowUp]:
+        c = ctx(info)
+        stmt = filters.follow_ups(c.principal, filter)
+        return await _connection(c, stmt, FollowUp, t.FollowUp.from_row, first, after)
+
+    @strawberry.field
+    async def follow_up(self, info: Info, id: Id) -> t.FollowUp | None:
+        return await _lookup(ctx(info), follow_up_repo.follow_ups, FollowUp, id, t.FollowUp)
+
+    @strawberry.field
+    async def opportunities(
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        filter: OpportunityFilter | None = None,
+    ) -> Connection[t.Opportunity]:
+        c = ctx(info)
+        stmt = filters.opportunities(c.principal, filter)
+        return await _connection(
+            c, stmt, Opportunity, t.Opportunity.from_row, first, after, c.loaders.opportunity
+        )
+
+    @strawberry.field
+    async def opportunity(self, info: Info, id: Id) -> t.Opportunity | None:
+        return await _loaded(ctx(info).loaders.opportunity, id, t.Opportunity)
+
+    @strawberry.field
+    async def todos(
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None, filter: TodoFilter | None = None
+    ) -> Connection[t.Todo]:
+        c = ctx(info)
+        stmt = filters.todos(c.principal, filter)
+        return await _connection(c, stmt, Todo, t.Todo.from_row, first, after)
+
+    @strawberry.field
+    async def todo(self, info: Info, id: Id) -> t.Todo | None:
+        return await _lookup(ctx(info), todo_repo.todos, Todo, id, t.Todo)
+
+    @strawberry.field(description="The tenant's users (the org chart is visible to everyone in it).")
+    async def users(
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None, filter: UserFilter | None = None
+    ) -> Connection[t.User]:
+        c = ctx(info)
+        stmt = filters.users(c.principal, filter)
+        return await _connection(c, stmt, User, t.User.from_row, first, after, c.loaders.user)
+
+    @strawberry.field
+    async def user(self, info: Info, id: Id) -> t.User | None:
+        return await _loaded(ctx(info).loaders.user, id, t.User)
+
+    @strawberry.field
+    async def teams(
+        self, info: Info, first: First = DEFAULT_FIRST, after: After = None
+    ) -> Connection[t.Team]:
+        c = ctx(info)
+        stmt = tenancy_repo.teams(c.principal)
+        return await _connection(c, stmt, Team, t.Team.from_row, first, after, c.loaders.team)
+
+    @strawberry.field
+    async def team(self, info: Info, id: Id) -> t.Team | None:
+        return await _loaded(ctx(info).loaders.team, id, t.Team)
+
+    @strawberry.field(description="The caller's own reminder cards.")
+    async def notifications(
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        filter: NotificationFilter | None = None,
+    ) -> Connection[t.Notification]:
+        c = ctx(info)
+        stmt = filters.notifications(c.principal, filter)
+        return await _connection(c, stmt, Notification, t.Notification.from_row, first, after)
+
+    @strawberry.field
+    async def notification(self, info: Info, id: Id) -> t.Notification | None:
+        return await _lookup(ctx(info), filters.own_notifications, Notification, id, t.Notification)
