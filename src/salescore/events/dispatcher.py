@@ -34,18 +34,25 @@ async def process_event(
         event = await session.scalar(sa.select(Event).where(Event.id == event_id))
         if event is None or event.processed_at is not None:
             return True
-        done = set(
-            await session.scalars(
-                sa.select(EventHandlerRun.handler).where(EventHandlerRun.event_id == event_id)
+        handlers = handlers_for(event.type)
+        if handlers:
+            done = set(
+                await session.scalars(
+                    sa.select(EventHandlerRun.handler).where(EventHandlerRun.event_id == event_id)
+                )
             )
-        )
+            handlers = [h for h in handlers if h.name not in done]
+        if not handlers:
+            # Nothing (left) to run: one short transaction marks it, no per-handler sessions.
+            event.processed_at, event.last_error, event.next_attempt_at = utcnow(), None, None
+            await session.commit()
+            EVENTS_PROCESSED.inc()
+            return True
         # Handlers get a detached, fully loaded event: they must not lazy-load through it.
         session.expunge(event)
 
     errors: list[str] = []
-    for handler in handlers_for(event.type):
-        if handler.name in done:
-            continue
+    for handler in handlers:
         async with sessionmaker() as session:
             try:
                 await handler.fn(session, event)

@@ -39,14 +39,17 @@ async def _check_refs(
 async def create_follow_up(session: AsyncSession, principal: Principal, data: FollowUpCreate) -> FollowUp:
     customer = await customer_service.visible_customer(session, principal, data.customer_id)
     await _check_refs(session, principal, customer.id, data.opportunity_id, data.contact_ids)
-    author = await assignable_user(session, principal, data.user_id or principal.user_id, "user_id")
+    # The caller was loaded and found active by authentication: only another author needs a lookup.
+    author_id = principal.user_id
+    if data.user_id is not None and data.user_id != principal.user_id:
+        author_id = (await assignable_user(session, principal, data.user_id, "user_id")).id
     now = utcnow()
     follow_up = FollowUp(
         id=new_id(),
         tenant_id=principal.tenant_id,
         customer_id=customer.id,
         opportunity_id=data.opportunity_id,
-        user_id=author.id,
+        user_id=author_id,
         channel=data.channel,
         occurred_at=data.occurred_at or now,
         summary=data.summary,
