@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from salescore import __version__
 from salescore.config import Settings, get_settings
+from salescore.kit.deps import reject_nul_in_query
 from salescore.kit.idempotency import IdempotencyMiddleware
+from salescore.kit.openapi import install_problem_openapi
 from salescore.kit.problems import install_problem_handlers
 from salescore.ops.logging import configure_logging
 from salescore.ops.middleware import RequestContextMiddleware
@@ -48,8 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        dependencies=[Depends(reject_nul_in_query)],
     )
     install_problem_handlers(app)
+    install_problem_openapi(app)
     for router in api_routers():
         app.include_router(router)
     app.include_router(ops_router)

@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.events.outbox import discard_pending, take_pending
-from salescore.kit.errors import Forbidden, Unauthorized
+from salescore.kit.errors import Forbidden, Unauthorized, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.security import api_key_matches, decode_access_token, split_api_key
 from salescore.kit.types import utcnow
@@ -91,13 +91,16 @@ async def _principal_from_api_key(session: AsyncSession, prefix: str, secret: st
 async def _principal_for(session: AsyncSession, user: User | None, api_key: ApiKey | None = None) -> Principal:
     if user is None or not user.is_active:
         raise Unauthorized("user unknown or deactivated")
-    managed = set(
-        await session.scalars(
-            sa.select(Team.id).where(Team.tenant_id == user.tenant_id, Team.manager_id == user.id)
+    managed: set[uuid.UUID] = set()
+    # Team reach matters only to managers: directors and admins see the tenant, reps their own.
+    if user.role == "manager":
+        managed.update(
+            await session.scalars(
+                sa.select(Team.id).where(Team.tenant_id == user.tenant_id, Team.manager_id == user.id)
+            )
         )
-    )
-    if user.role == "manager" and user.team_id is not None:
-        managed.add(user.team_id)
+        if user.team_id is not None:
+            managed.add(user.team_id)
     return Principal(
         user_id=user.id,
         tenant_id=user.tenant_id,
@@ -126,9 +129,15 @@ AdminDep = Annotated[Principal, Depends(require_roles("admin"))]
 ConfigWriterDep = Annotated[Principal, Depends(require_roles("director", "admin"))]
 
 
-def parse_uuid(value: str, field: str) -> uuid.UUID:
-    from salescore.kit.errors import Unprocessable
+async def reject_nul_in_query(request: Request) -> None:
+    """App-wide: a NUL can't reach PostgreSQL (SQLite would take it), so a query parameter
+    carrying one is a validation error on every backend; bodies are checked by InModel."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise Unprocessable.field(name, "must not contain NUL (U+0000) characters")
 
+
+def parse_uuid(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError as exc:

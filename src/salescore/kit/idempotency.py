@@ -42,8 +42,8 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = raw_key.decode("latin-1").strip()
-        if not key or len(key) > MAX_KEY_LENGTH:
-            await _send_problem(send, 422, "Idempotency-Key must be 1-255 characters", "Idempotency-Key")
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            await _send_problem(send, 422, "Idempotency-Key must be 1-255 printable characters", "Idempotency-Key")
             return
 
         body = await _read_body(receive)

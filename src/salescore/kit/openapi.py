@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
 from pydantic import BaseModel, Field
+
+from salescore.kit.problems import PROBLEM_JSON
 
 
 class ProblemFieldError(BaseModel):
@@ -23,7 +26,7 @@ class Problem(BaseModel):
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
+    return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -39,3 +42,24 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: _problem("Rate limited; see Retry-After"),
     500: _problem("Unexpected server error"),
 }
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Document problem answers under the media type they are sent with.
+
+    FastAPI puts an additional response's model under the route's media type
+    (application/json), which left application/problem+json without a schema; move it there.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        for path_item in document.get("paths", {}).values():
+            for operation in path_item.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if PROBLEM_JSON in content and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

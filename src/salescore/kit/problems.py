@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -16,6 +17,10 @@ from salescore.kit.errors import DomainError, FieldError, problem_body
 
 log = logging.getLogger("salescore.errors")
 PROBLEM_JSON = "application/problem+json"
+
+# PostgreSQL refuses text it cannot store (a NUL in text or JSONB): bad input, not a crash.
+# Inputs are checked before they get here (InModel, query parameters); this is the backstop.
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 
 _HTTP_CODES = {
     400: ("bad-request", "Bad request"),
@@ -55,6 +60,24 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return errors
 
 
+def allowed_methods(request: Request) -> str | None:
+    """Every method of the resource a 405 was answered for (RFC 9110 §15.5.6).
+
+    FastAPI registers one route per method, and the router's own Allow header names only the
+    first route whose path matched; the resource is every route sharing that path template.
+    """
+    path = request.scope.get("path", "")
+    matching = [
+        ctx for ctx in iter_route_contexts(request.app.routes)
+        if getattr(ctx, "path_regex", None) is not None and ctx.path_regex.match(path)
+    ]
+    if not matching:
+        return None
+    template = matching[0].path
+    methods = {method for ctx in matching if ctx.path == template for method in ctx.methods or ()}
+    return ", ".join(sorted(methods)) or None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
@@ -67,10 +90,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem_body(422, "validation-error", "Validation error", detail, errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, title = _HTTP_CODES.get(exc.status_code, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
-        return problem_response(problem_body(exc.status_code, code, title, detail), dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (allow := allowed_methods(request)):
+            headers["Allow"] = allow
+        return problem_response(problem_body(exc.status_code, code, title, detail), headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
@@ -78,6 +104,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             problem_body(409, "conflict", "Conflict", "the change conflicts with existing data")
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+            detail = "text must not contain NUL (U+0000) characters"
+            return problem_response(problem_body(422, "validation-error", "Validation error", detail))
+        return await _crash(request, exc)
 
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from salescore.kit.types import utcnow
 
 
+def contains_nul(value: Any) -> bool:
+    """NUL can't be stored in PostgreSQL text or JSONB; SQLite would keep it. Refuse it on input."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
 class InModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if contains_nul(value):
+            raise ValueError("must not contain NUL (U+0000) characters")
+        return value
 
 
 class OutModel(BaseModel):
@@ -24,6 +43,17 @@ def _not_future(value: datetime | None) -> datetime | None:
     return value
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_8601(value: Any) -> Any:
+    """Timestamps arrive as ISO 8601 text; pydantic would also read numbers (and numeric
+    strings) as Unix times, so `updated_since=0.5` silently meant 1970."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value.strip())):
+        return value
+    raise ValueError("must be an ISO 8601 timestamp with a UTC offset, e.g. 2026-01-05T09:30:00+08:00")
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """Offsets are required on input; the API answers in UTC whatever offset came in."""
     if value is None:
@@ -33,8 +63,8 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-PastDatetime = Annotated[datetime, AfterValidator(_aware), AfterValidator(_not_future)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_aware)]
+PastDatetime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_aware), AfterValidator(_not_future)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]

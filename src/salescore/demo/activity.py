@@ -1,0 +1,349 @@
+"""One customer's story: contacts, deals walked through the stages with the follow-ups (and §4
+actions) that moved them, everyday follow-ups, todos and reminder cards.
+
+Deal timestamps are the moments of the follow-ups that carry the matching action (an action
+happens at its follow-up's occurred_at), so evidence and figures agree when recomputed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from salescore.demo import data, phrases
+from salescore.demo.data import Country, Industry, TeamSpec
+from salescore.demo.deal_story import walk_deal
+from salescore.demo.generate import Batch, Member, Row, Weighted
+from salescore.demo.work import todos_and_cards
+
+if TYPE_CHECKING:
+    from salescore.demo.generate import DemoGenerator
+
+GAPS = ((7, 30), (7, 40), (7, 30), (5, 25))  # days 初谈→报价→样机测试→终审→签约
+MEMBER_GAPS = ((1, 4), (1, 5), (1, 3), (1, 3))  # a store member decides within days
+LIFECYCLE_PICK = Weighted(data.LIFECYCLES)
+MEMBER_LIFECYCLE_PICK = Weighted((("customer", 60), ("prospect", 25), ("lead", 10), ("lost", 5)))
+FU_SHARE = {"lead": 0.4, "prospect": 1.0, "customer": 1.5, "lost": 0.6}
+DEAL_SHARE = {"lead": 0.1, "prospect": 1.0, "customer": 2.2, "lost": 1.0}
+OPEN_STAGE = Weighted(((0, 35), (1, 30), (2, 20), (3, 15)))
+LOST_STAGE = Weighted(((0, 30), (1, 35), (2, 20), (3, 15)))
+REPEAT_DEAL = Weighted((("open", 50), ("won", 35), ("lost", 15)))
+PROSPECT_DEAL = Weighted((("open", 80), ("lost", 15), ("lost_pending_review", 5)))
+ROLE_PICK = Weighted(data.ROLE_WEIGHTS)
+SOURCE_PICKS = {
+    "domestic": Weighted(data.SOURCES), "foreign": Weighted(data.FOREIGN_SOURCES),
+    "store": Weighted(data.STORE_SOURCES),
+}
+FOREIGN_CHANNEL = Weighted(data.FOREIGN_CHANNELS)
+CHANNEL_PICKS = {name: Weighted(ind.channels) for name, ind in data.INDUSTRIES.items()}
+# A summary that says how it happened decides the channel.
+CHANNEL_WORDS = (("电话", "call"), ("微信", "wechat"), ("拜访", "visit"), ("到店", "visit"), ("现场", "visit"),
+                 ("视频会议", "meeting"), ("会议", "meeting"), ("邮件", "email"), ("展会", "other"))
+
+
+def _norm(shares: dict[str, float]) -> float:
+    total = sum(w for _, w in data.LIFECYCLES)
+    return sum(shares[k] * w for k, w in data.LIFECYCLES) / total
+
+
+FU_NORM, DEAL_NORM = _norm(FU_SHARE), _norm(DEAL_SHARE)
+
+
+@dataclass
+class DealPlan:
+    status: str
+    reached: int  # index in STAGES of the last stage reached
+    days: list[date]  # the day each reached stage was entered
+    end: date | None = None  # the day a lost deal was lost
+
+
+@dataclass
+class Account:
+    generator: DemoGenerator
+    serial: int
+    team: TeamSpec
+    industry: Industry
+    owner: Member
+    manager: Member
+    name: str
+    short: str
+    country: Country | None
+    city: str
+    id: Any = None
+    contacts: list[Row] = field(default_factory=list)
+    contact_ids: list[str] = field(default_factory=list)
+    follow_ups: list[Row] = field(default_factory=list)
+    requirements_known: bool = False
+    # (kind, when, deal id, follow-up id): demo → owner's todo; tech / finance → a colleague's todo
+    tasks: list[tuple[str, datetime, Any, Any]] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.country.currency if self.country else "CNY"
+
+    @property
+    def member(self) -> bool:
+        return "会员" in self.name
+
+    def say(self, template: str, **extra: Any) -> str:
+        return template.format_map(_Slots(self, extra))
+
+    def follow_up(
+        self, day: date, summary: str, actions: list[dict[str, Any]] | None = None, *,
+        deal_id: Any = None, channel: str | None = None, user: Member | None = None,
+    ) -> Row:
+        g, rng = self.generator, self.generator.rng
+        user = user or self.owner
+        r = rng.random()
+        if r < 0.35:  # ticked in the evening's daily report: happens at 18:00 (§4)
+            via, occurred = "daily_report", g.at(min(day, g.today - timedelta(days=1)), 18)
+            late = rng.uniform(0.5, 5) if rng.random() < 0.65 else 24 * rng.uniform(1, 4) * user.lateness
+        else:
+            occurred = g.work_moment(day)
+            via = "app" if r < 0.92 else "api" if r < 0.96 else "import"
+            late = {"app": rng.expovariate(1 / (0.7 * user.lateness)), "api": rng.uniform(0.02, 0.2),
+                    "import": 24 * rng.uniform(3, 30)}[via]
+        recorded = min(occurred + timedelta(seconds=int(late * 3600)), g.anchor)
+        contact_ids = self.contact_ids
+        if len(contact_ids) > 1 and rng.random() < 0.3:
+            picked = rng.sample(contact_ids, 2)
+        else:
+            picked = [contact_ids[int(rng.random() * len(contact_ids))]] if contact_ids else []
+        if channel is None:
+            head = summary[:12]
+            channel = next((c for word, c in CHANNEL_WORDS if word in head), None) or (
+                FOREIGN_CHANNEL(rng) if self.country else CHANNEL_PICKS[self.industry.name](rng))
+        row = {
+            "id": g.uid(), "tenant_id": g.tenant_id, "customer_id": self.id, "opportunity_id": deal_id,
+            "user_id": user.id, "channel": channel, "occurred_at": occurred, "summary": summary,
+            "actions": actions or [], "contact_ids": picked, "created_via": via,
+            "recorded_at": recorded, "version": 1, "created_at": recorded, "updated_at": recorded,
+            "deleted_at": None,
+        }
+        self.follow_ups.append(row)
+        return row
+
+    def remark(self) -> str:
+        """An everyday sentence about this customer."""
+        rng = self.generator.rng
+        if self.country and rng.random() < 0.6:
+            return self.say(rng.choice(phrases.FOREIGN_SUMMARIES))
+        pool = phrases.SUMMARIES[self.industry.name] if rng.random() < 0.8 else phrases.GENERIC_SUMMARIES
+        return self.say(rng.choice(pool))
+
+
+class _Slots(dict[str, Any]):
+    """Summary placeholders, drawn only when the template uses them."""
+
+    def __init__(self, acct: Account, extra: dict[str, Any]) -> None:
+        super().__init__(extra)
+        self.acct = acct
+
+    def __missing__(self, key: str) -> Any:
+        acct, rng = self.acct, self.acct.generator.rng
+        if key in ("contact", "title"):
+            contact = rng.choice(acct.contacts) if acct.contacts else None
+            self["contact"] = contact["name"] if contact else "客户"
+            self["title"] = contact["title"] if contact else "负责人"
+            return self[key]
+        value = {
+            "customer": lambda: acct.short, "city": lambda: acct.city, "amount": lambda: "",
+            "product": lambda: rng.choice(acct.industry.products),
+            "competitor": lambda: rng.choice(acct.industry.competitors),
+            "n": lambda: 2 + int(rng.random() * 8), "pct": lambda: 5 + int(rng.random() * 26),
+            "month": lambda: 1 + int(rng.random() * 12),
+        }[key]()
+        self[key] = value
+        return value
+
+
+def build_account(acct: Account, batch: Batch) -> None:
+    g, rng = acct.generator, acct.generator.rng
+    scale = g.scale
+    acct.id = g.uid()
+    lifecycle = (MEMBER_LIFECYCLE_PICK if acct.member else LIFECYCLE_PICK)(rng)
+    zhang = acct.owner.name in acct.team.named_reps  # many proposals, no wins
+    if zhang and lifecycle == "customer":
+        lifecycle = "prospect"
+    in_pool = lifecycle in ("lead", "lost") and rng.random() < 0.12
+    created_day = g.days_ago(1, 240) if lifecycle == "lead" else g.days_ago(30, 900)
+
+    expected_deals = scale.deals / scale.customers * DEAL_SHARE[lifecycle] / DEAL_NORM
+    n_deals = int(expected_deals * rng.uniform(0.4, 1.6) + rng.random())
+    if lifecycle == "customer":
+        n_deals = max(1, n_deals)
+    gaps = MEMBER_GAPS if acct.member else GAPS
+    plans = [_plan_deal(g, lifecycle, gaps, first=k == 0, zhang=zhang) for k in range(n_deals)]
+    if plans:
+        created_day = min(created_day, min(p.days[0] for p in plans) - timedelta(days=rng.randint(1, 30)))
+    created_at = g.work_moment(created_day)
+    acct.contacts = _contacts(acct, lifecycle, created_at)
+    acct.contact_ids = [str(c["id"]) for c in acct.contacts]
+
+    deals = [_deal(acct, plan, batch) for plan in plans]
+    spans = [(d["created_at"], d["won_at"] or d["lost_at"] or g.anchor, d["id"]) for d in deals]
+    milestones = len(acct.follow_ups)
+    target = scale.follow_ups / scale.customers * FU_SHARE[lifecycle] / FU_NORM * rng.uniform(0.3, 1.7)
+    quiet_since = g.anchor - timedelta(days=rng.uniform(35, 90)) if in_pool else None
+    if lifecycle == "lost" and deals:
+        quiet_since = max(d["lost_at"] or d["created_at"] for d in deals) + timedelta(days=15)
+    start = max(created_at, g.window_start)
+    g.follow_ups_owed += scale.follow_ups / scale.customers
+    affordable = g.follow_ups_owed - g.follow_ups_made - milestones
+    everyday = max(0 if plans else 1, min(round(target) - milestones, round(affordable)))
+    for k in range(everyday):
+        day = g.pick_day(start, quiet_since)
+        _everyday_follow_up(acct, day, first=k == 0 and not plans, spans=spans, zhang=zhang)
+
+    g.follow_ups_made += len(acct.follow_ups)
+    last = max((f["recorded_at"] for f in acct.follow_ups), default=created_at)
+    annual = _annual_purchase(acct, lifecycle)
+    flags = {"lead": 0.1, "prospect": 0.4, "customer": 0.8, "lost": 0.3}[lifecycle]
+    known = acct.requirements_known
+    tags = rng.sample(acct.industry.tags, rng.randint(0, 2))
+    tags += rng.sample(data.GENERIC_TAGS, rng.randint(0, 1))
+    if acct.country:
+        tags.append("海外")
+    # A third came from the old Excel customer list.
+    excel_ref = [{"system": "excel", "id": f"KH-{acct.serial + 1:06d}"}] if rng.random() < 0.3 else []
+    source_kind = "foreign" if acct.country else "store" if acct.team.kind == "store" else "domestic"
+    batch["customers"].append({
+        "id": acct.id, "tenant_id": g.tenant_id, "name": acct.name, "industry": acct.industry.name,
+        "tags": tags, "region": acct.country.region if acct.country else acct.team.region,
+        "country": acct.country.name if acct.country else "中国", "city": acct.city,
+        "owner_id": None if in_pool else acct.owner.id,
+        "team_id": None if in_pool else g.org.team_ids[acct.team.slug],
+        "lifecycle": lifecycle, "source": SOURCE_PICKS[source_kind](rng), "annual_purchase": annual,
+        "requirements": {
+            "drawings": known or rng.random() < flags, "tech_params": known or rng.random() < flags,
+            "budget_range": known or rng.random() < flags * 0.8,
+        },
+        "grade": _legacy_grade(acct, annual) if lifecycle != "lead" else None,
+        "health_score": None, "graded_at": None,
+        "external_refs": excel_ref,
+        "custom": {}, "version": 1, "created_at": created_at, "updated_at": max(last, created_at),
+        "deleted_at": None,
+    })
+    batch["contacts"].extend(acct.contacts)
+    batch["follow_ups"].extend(acct.follow_ups)
+    todos_and_cards(acct, batch["customers"][-1], deals, batch, in_pool=in_pool)
+
+
+def _plan_deal(
+    g: DemoGenerator, lifecycle: str, gaps: tuple[tuple[int, int], ...], *, first: bool, zhang: bool
+) -> DealPlan:
+    rng = g.rng
+    if lifecycle == "customer":
+        status = "won" if first else REPEAT_DEAL(rng)
+    elif lifecycle == "lost":
+        status = "lost" if rng.random() < 0.9 else "lost_pending_review"
+    elif lifecycle == "lead":
+        status = "open"
+    else:
+        status = PROSPECT_DEAL(rng)
+    if zhang and status == "won":
+        status = "open"
+    end = None
+    if status == "won":
+        reached, last = 4, g.days_ago(2, 170)
+    elif status == "open":
+        reached, last = (0 if lifecycle == "lead" else OPEN_STAGE(rng)), g.days_ago(1, 40)
+    else:
+        end = g.days_ago(1, 14) if status == "lost_pending_review" else g.days_ago(3, 170)
+        reached, last = LOST_STAGE(rng), end - timedelta(days=rng.randint(3, 30))
+    days = [last]
+    for lo, hi in reversed(gaps[:reached]):
+        days.insert(0, days[0] - timedelta(days=rng.randint(lo, hi)))
+    return DealPlan(status, reached, days, end)
+
+
+def _amount(acct: Account) -> Decimal:
+    g = acct.generator
+    if acct.member:
+        cny = g.money(300, 20_000)
+    elif acct.team.kind == "store":
+        cny = g.money(10_000, 120_000)
+    else:
+        cny = g.money(*acct.industry.deal_range)
+    if acct.currency == "CNY":
+        return Decimal(cny)
+    step = 1000 if acct.currency == "THB" else 100
+    return Decimal(max(step, round(cny / data.CNY_PER_UNIT[acct.currency] / step) * step))
+
+
+def _deal(acct: Account, plan: DealPlan, batch: Batch) -> Row:
+    return walk_deal(acct, plan, _amount(acct), batch)
+
+
+def _everyday_follow_up(acct: Account, day: date, *, first: bool, spans: list[Any], zhang: bool) -> None:
+    rng = acct.generator.rng
+    moment = acct.generator.at(day, 12)
+    deal_id = next((d for s, e, d in spans if s <= moment <= e), None) if rng.random() < 0.6 else None
+    actions: list[dict[str, Any]] = []
+    channel = None
+    if first:
+        summary = acct.say(rng.choice(phrases.NEW_LEAD_SUMMARIES))
+        channel = "call"
+        actions.append({"code": "phone_new_customer", "fields": {"count": 1}})
+    elif zhang and rng.random() < 0.5:
+        need = rng.choice(acct.industry.core_needs)
+        summary = acct.say(phrases.ACTION_SUMMARIES["proposal_sent"], core_need=need)
+        actions.append({"code": "proposal_sent", "fields": {
+            "core_need": need, "decision_maker_role": "procurement", "customization": 1}})
+    else:
+        summary = acct.remark()
+    row = acct.follow_up(day, summary, actions, deal_id=deal_id, channel=channel)
+    if row["channel"] == "visit" and not actions and rng.random() < 0.5:
+        row["actions"].append({"code": "customer_visit", "fields": {}})
+
+
+def _contacts(acct: Account, lifecycle: str, created_at: datetime) -> list[Row]:
+    g, rng = acct.generator, acct.generator.rng
+    if acct.member:
+        specs = [(acct.short, "本人", "user")]
+    else:
+        n = {"lead": (1, 2), "prospect": (1, 3), "customer": (2, 4), "lost": (1, 3)}[lifecycle]
+        roles: list[str] = []
+        for _ in range(rng.randint(*n)):
+            role = ROLE_PICK(rng)
+            roles.append(role if role not in roles else "other")
+        specs = []
+        for role in roles:
+            titles = acct.industry.titles.get(role) or ("联系人",)
+            name = rng.choice(acct.country.people) if acct.country else g.person()
+            specs.append((name, rng.choice(titles), role))
+    rows = []
+    for name, title, role in specs:
+        email = None
+        if acct.country:
+            email = f"{name.split()[0].lower()}{rng.randint(1, 99)}@example.com"
+        elif rng.random() < 0.25:
+            email = f"{role}.{rng.randint(100, 999)}@example.com"
+        at = created_at + timedelta(minutes=rng.randint(0, 30))
+        at = min(at, g.anchor)
+        rows.append({
+            "id": g.uid(), "tenant_id": g.tenant_id, "customer_id": acct.id, "name": name, "title": title,
+            "decision_role": role, "phone": g.phone(), "email": email,
+            "wechat": f"wxid_{rng.getrandbits(40):010x}" if rng.random() < 0.6 else None,
+            "version": 1, "created_at": at, "updated_at": at, "deleted_at": None,
+        })
+    return rows
+
+
+def _annual_purchase(acct: Account, lifecycle: str) -> Decimal | None:
+    g = acct.generator
+    if lifecycle == "lead" and g.rng.random() < 0.5:
+        return None
+    lo, hi = acct.industry.purchase_range
+    if acct.team.kind == "store" and not acct.member:
+        lo, hi = 20_000, 300_000
+    return Decimal(g.money(lo, hi))
+
+
+def _legacy_grade(acct: Account, annual: Decimal | None) -> str:
+    """The old single-criterion grading (年采购额 ≥ 300万 = A) the health model replaces."""
+    a, b = (20_000, 5_000) if acct.team.kind == "store" else (3_000_000, 800_000)
+    value = annual or 0
+    return "A" if value >= a else "B" if value >= b else "C"

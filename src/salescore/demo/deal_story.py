@@ -1,0 +1,192 @@
+"""A deal walked through 初谈 → 报价 → 样机测试 → 终审 → 签约 by the follow-ups that moved it.
+
+Each stage change is a follow-up with the §4 action that implies it (quote_submitted,
+contract_push, contract_signed, ...); the deal's timestamps are those follow-ups' occurred_at.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from salescore.demo import data, phrases
+from salescore.demo.data import STAGES
+from salescore.demo.generate import Batch, Row, Weighted
+
+if TYPE_CHECKING:
+    from salescore.demo.activity import Account, DealPlan
+
+CLAIMS = {
+    0: Weighted((("pipeline", 70), ("best_case", 20), ("commit", 10))),
+    1: Weighted((("pipeline", 55), ("best_case", 30), ("commit", 15))),
+    2: Weighted((("pipeline", 30), ("best_case", 50), ("commit", 20))),
+    3: Weighted((("best_case", 30), ("commit", 70))),
+}
+DEAL_SUFFIXES = ("项目", "采购", "改造项目", "年度框架")
+DECIDERS = ("technical", "procurement", "executive", "finance")
+RICH_ODDS = {"tech": 0.5, "competitor": 0.4, "objection": 0.3, "executive": 0.4, "payment": 0.7}
+LEAN_ODDS = {"tech": 0.4, "competitor": 0.25, "objection": 0.1, "executive": 0.25, "payment": 0.5}
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    if currency != "CNY":
+        return f"{currency} {amount:,}"
+    return f"{amount / 10000:g}万元" if amount >= 10000 else f"{amount}元"
+
+
+def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> Row:
+    g, rng = acct.generator, acct.generator.rng
+    industry = acct.industry
+    deal_id = g.uid()
+    product = rng.choice(industry.products)
+    d, k = plan.days, plan.reached
+    actions_text = phrases.ACTION_SUMMARIES
+    stamps: dict[str, Any] = {}
+    touched: list[Row] = []
+
+    def say(template: str, **extra: Any) -> str:
+        return acct.say(template, product=product, **extra)
+
+    def fu(day: date, summary: str, actions: list[dict[str, Any]] | None = None, **kw: Any) -> Row | None:
+        if day >= g.today:
+            return None
+        row = acct.follow_up(day, summary, actions, deal_id=deal_id, **kw)
+        touched.append(row)
+        return row
+
+    def between(lo: date, hi: date) -> date:
+        return lo + timedelta(days=rng.randint(1, max(1, (hi - lo).days - 1)))
+
+    if plan.status == "won":
+        close = d[4]
+    elif plan.status == "open":
+        close = g.today + timedelta(days=rng.randint(-25, 120))
+    else:
+        close = (plan.end or d[-1]) + timedelta(days=rng.randint(0, 30))
+
+    # Benchmark scales have fewer follow-ups per deal: merge actions into fewer follow-ups.
+    lean = g.scale.follow_ups < 8 * g.scale.deals
+    odds = LEAN_ODDS if lean else RICH_ODDS
+
+    def tech_action() -> dict[str, Any]:
+        return {"code": "tech_requirement_update",
+                "fields": {"drawings": True, "tech_params": True, "budget_range": rng.random() < 0.7}}
+
+    def push(stage: str) -> dict[str, Any]:
+        return {"code": "contract_push", "fields": {"stage": stage, "expected_sign_date": close.isoformat()}}
+
+    opener = phrases.NEW_LEAD_SUMMARIES if rng.random() < 0.5 else phrases.SUMMARIES[industry.name]
+    first = acct.follow_up(d[0], say(rng.choice(opener)), deal_id=deal_id,
+                           channel=rng.choice(("visit", "call", "meeting")))
+    touched.append(first)
+    next_day = d[1] if k >= 1 else d[0] + timedelta(days=14)
+    tech = k >= 1 and rng.random() < odds["tech"] and not acct.member
+    if k >= 1 or rng.random() < 0.6:
+        need = rng.choice(industry.core_needs)
+        actions = [{
+            "code": "proposal_sent",
+            "fields": {"core_need": need, "decision_maker_role": rng.choice(DECIDERS),
+                       "customization": rng.randint(1, 5)},
+        }]
+        if tech and lean:  # one follow-up carries both actions
+            actions.append(tech_action())
+        fu(between(d[0], next_day), say(actions_text["proposal_sent"], core_need=need), actions,
+           channel=rng.choice(("email", "wechat")))
+    if tech:
+        acct.requirements_known = True
+        if not lean:
+            fu(between(d[0], d[1]), say(actions_text["tech_requirement_update"]), [tech_action()])
+    confirm = None
+    if k >= 1:
+        quote = fu(d[1], say(actions_text["quote_submitted"], amount=money_text(amount, acct.currency)), [
+            {"code": "quote_submitted", "fields": {"amount": int(amount)}}, push("报价"),
+        ], channel=rng.choice(("email", "wechat", "visit")))
+        stamps["quote_submitted_at"] = quote["occurred_at"] if quote else None
+        if (k >= 2 and rng.random() < 0.9) or (k == 1 and rng.random() < 0.3):
+            hi = d[2] if k >= 2 else d[1] + timedelta(days=7)
+            confirm = fu(between(d[1], hi), say(actions_text["quote_confirmed"]),
+                         [{"code": "quote_confirmed", "fields": {}}])
+            stamps["quote_confirmed_at"] = confirm["occurred_at"] if confirm else None
+    if k >= 2:
+        if industry.name == "精密模具":
+            response = rng.choice(("客户已阅", "需修改部位"))
+            fields = {"response": response, "parts": "浇口位置、冷却水路"} if response == "需修改部位" else {
+                "response": response}
+            row = fu(between(d[1], d[2]), say(actions_text["solution_3d_provided"], response=response),
+                     [{"code": "solution_3d_provided", "fields": fields}])
+            if row and response == "需修改部位":
+                acct.tasks.append(("tech", row["occurred_at"], deal_id, row["id"]))
+        demo = {"code": "demo_scheduled", "fields": {"date": d[2].isoformat()}}
+        if lean and confirm is not None:
+            confirm["actions"].append(demo)
+            row = confirm
+        else:
+            row = fu(between(d[1], d[2]), say(actions_text["demo_scheduled"], date=d[2].isoformat()), [demo])
+        if row:
+            acct.tasks.append(("demo", g.at(d[2], 10), deal_id, row["id"]))
+        fu(d[2], say(actions_text["contract_push"], stage="样机测试", date=close.isoformat()), [push("样机测试")],
+           channel="demo")
+    if k >= 3:
+        fu(d[3], say(actions_text["contract_push"], stage="终审", date=close.isoformat()), [push("终审")])
+        if rng.random() < odds["executive"]:
+            boss = acct.manager if rng.random() < 0.7 else g.org.by_role("director")[0]
+            fu(between(d[3], d[4] if k >= 4 else d[3] + timedelta(days=10)),
+               say(actions_text["executive_visit"]), [{"code": "executive_visit", "fields": {}}],
+               user=boss, channel="visit")
+    if k >= 4:
+        signed = fu(d[4], say(actions_text["contract_signed"], amount=money_text(amount, acct.currency))
+                    + phrases.WON_EXTRA, [{"code": "contract_signed", "fields": {}}, push("签约")],
+                    channel=rng.choice(("visit", "meeting")))
+        stamps["contract_signed_at"] = stamps["won_at"] = signed["occurred_at"] if signed else None
+        if rng.random() < odds["payment"]:
+            paid = (amount * Decimal(rng.choice(("0.3", "0.5", "1")))).quantize(Decimal(1))
+            row = fu(d[4] + timedelta(days=rng.randint(10, 60)),
+                     say(actions_text["payment_received"], amount=money_text(paid, acct.currency)),
+                     [{"code": "payment_received", "fields": {"amount": int(paid)}}], channel="wechat")
+            if row:
+                acct.tasks.append(("finance", row["occurred_at"], deal_id, row["id"]))
+
+    competitors = rng.sample(industry.competitors, rng.randint(0, 1))
+    last_day = plan.end or (d[-1] if plan.status != "open" else g.today - timedelta(days=1))
+    if rng.random() < odds["competitor"]:
+        rival = rng.choice(industry.competitors)
+        if rival not in competitors:
+            competitors.append(rival)
+        fu(between(d[0], last_day), say(actions_text["competitor_feedback"], competitor=rival), [{
+            "code": "competitor_feedback",
+            "fields": {"competitor": rival, "note": f"对方报价低约{rng.randint(5, 25)}%"},
+        }])
+    if rng.random() < odds["objection"]:
+        category, resolution = rng.choice(phrases.OBJECTIONS)
+        fu(between(d[0], last_day),
+           say(actions_text["objection_handled"], category=category, resolution=resolution),
+           [{"code": "objection_handled", "fields": {"category": category, "resolution": resolution}}])
+    reason = None
+    if plan.end is not None:
+        reason = rng.choice(data.LOST_REASONS)
+        winner = competitors[-1] if competitors else rng.choice(industry.competitors)
+        lost = fu(plan.end, acct.say(phrases.LOST_SUMMARY, competitor=winner, reason=reason))
+        stamps["lost_at"] = lost["occurred_at"] if lost else g.at(plan.end, 17)
+
+    stage = STAGES[k]
+    claim = CLAIMS[min(k, 3)](rng) if plan.status == "open" and rng.random() < 0.8 else None
+    if plan.status == "won":
+        claim = "commit"
+    name = (f"{product}（{acct.short}）" if acct.member
+            else f"{acct.short}{product}{rng.choice(DEAL_SUFFIXES)}")
+    row = {
+        "id": deal_id, "tenant_id": g.tenant_id, "customer_id": acct.id, "owner_id": acct.owner.id,
+        "name": name[:200], "pipeline_id": None, "stage": stage, "amount": amount, "currency": acct.currency,
+        "expected_close_date": close, "status": plan.status, "product_line": product,
+        "competitors": competitors, "rep_forecast_category": claim, "maturity": 0.0,
+        "forecast_category": "unqualified",
+        "quote_submitted_at": stamps.get("quote_submitted_at"),
+        "quote_confirmed_at": stamps.get("quote_confirmed_at"),
+        "contract_signed_at": stamps.get("contract_signed_at"), "won_at": stamps.get("won_at"),
+        "lost_at": stamps.get("lost_at"), "lost_reason": reason, "external_refs": [], "custom": {},
+        "version": 1, "created_at": first["occurred_at"],
+        "updated_at": max(f["recorded_at"] for f in touched), "deleted_at": None,
+    }
+    batch["opportunities"].append(row)
+    return row
