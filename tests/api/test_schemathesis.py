@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 from salescore.app import create_app
 from salescore.config import Settings
 from salescore.exports import openapi_document
+from salescore.migrate import upgrade
 
 pytestmark = pytest.mark.schemathesis
 
@@ -72,9 +75,24 @@ class FuzzTarget:
     ids: dict[str, str]
 
 
+def _own_database(settings: Settings, tmp_path: Path) -> Settings:
+    """On SQLite the fuzzed app gets a database file of its own.
+
+    This test is synchronous: while it runs, the pytest event loop (and the session app's
+    in-process event consumers on it) is blocked. A consumer caught holding SQLite's write lock
+    would stall every fuzzed write for the busy timeout. PostgreSQL locks rows, not the file.
+    """
+    if not settings.is_sqlite:
+        return settings
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}"
+    with ThreadPoolExecutor(1) as pool:  # Alembic's env runs its own event loop
+        pool.submit(upgrade, url).result()
+    return settings.model_copy(update={"database_url": url})
+
+
 @pytest.fixture(scope="module")
-def fuzz_target(settings: Settings) -> Iterator[FuzzTarget]:
-    app = create_app(settings)
+def fuzz_target(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
+    app = create_app(_own_database(settings, tmp_path_factory.mktemp("fuzz")))
     with asgi.get_client(app) as client:
         yield FuzzTarget(app, *_seed(client))
     asgi.shutdown_lifespans()
