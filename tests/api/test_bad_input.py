@@ -130,6 +130,8 @@ CASES = [
         {"name": "甲", "external_refs": [{"system": "crm", "id": "1", "url": "x"}]}, guard=C),
     Bad("customer created_at future", "POST", C, "created_at", {"name": "甲", "created_at": FUTURE}, guard=C),
     Bad("customer created_at naive", "POST", C, "created_at", {"name": "甲", "created_at": NAIVE}, guard=C),
+    Bad("customer created_at before year 1 in UTC", "POST", C, "created_at",
+        {"name": "甲", "created_at": "0001-01-01T00:00:00+08:00"}, guard=C),
     Bad("customer created_at unix time", "POST", C, "created_at", {"name": "甲", "created_at": 1_700_000_000}, guard=C),
     Bad("malformed JSON", "POST", C, "body", content='{"name": "甲",'.encode(), guard=C),
     Bad("JSON array body", "POST", C, "body", [], guard=C),

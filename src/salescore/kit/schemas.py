@@ -60,7 +60,10 @@ def _aware(value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None:
         raise ValueError("must include a UTC offset, e.g. 2026-01-05T09:30:00+08:00")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise ValueError("out of range once converted to UTC") from exc
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_aware)]
