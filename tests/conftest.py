@@ -84,6 +84,8 @@ async def settings(database_url: str, redis_url: str | None, tmp_path_factory: p
         argon2_parallelism=1,
         # Background sweeps would race the tests' own; tests sweep explicitly.
         sweeper_interval_seconds=3600,
+        # The feed's settle window is tested on its own (tests/records/test_audit_feed.py).
+        change_feed_settle_seconds=0,
     )
 
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Seconds an unprocessed event waits before the sweeper re-enqueues it.
     sweeper_grace_seconds: float = 10.0
     sweeper_interval_seconds: float = 15.0
+    # The change feed withholds events this young: a sequence number is taken at insert, so a
+    # transaction committing late could otherwise slip in behind a poller's cursor.
+    change_feed_settle_seconds: float = Field(5.0, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
     # Operators may run the public diagnosis and login from one NAT; these knobs exist for them.

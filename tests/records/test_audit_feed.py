@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
+import sqlalchemy as sa
+
 from tests.support import Harness
 
 
@@ -51,3 +55,32 @@ async def test_change_feed_is_ordered_and_resumable(h: Harness) -> None:
     assert c["id"] not in {e["entity_id"] for e in theirs}
     bad = await h.client.get("/api/v1/events?after=abc", headers=admin.headers)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "after"
+
+
+async def test_change_feed_withholds_events_until_they_settle(h: Harness) -> None:
+    """A sequence number is taken at insert, not commit: serving only settled events keeps a
+    transaction that commits late from slipping in behind a poller's cursor."""
+    import httpx
+
+    from salescore.app import create_app
+
+    settings = h.settings.model_copy(update={"change_feed_settle_seconds": 3600})
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://feed") as client:
+            r = await client.post(
+                "/api/v1/auth/signup",
+                json={"tenant_name": "t", "name": "n", "email": f"feed-{uuid.uuid4().hex[:8]}@example.com",
+                      "password": "long-enough-1"},
+            )
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            await client.post("/api/v1/customers", json={"name": "刚写入"}, headers=headers)
+            page = (await client.get("/api/v1/events?after=0", headers=headers)).json()
+            assert page["items"] == [] and page["next_cursor"] == "0"
+    # The same events are served by an instance with no settle window.
+    tenant_id = r.json()["tenant"]["id"]
+    async with h.runtime.sessionmaker() as s:
+        from salescore.models import Event
+
+        count = await s.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.tenant_id == uuid.UUID(tenant_id)))
+    assert count >= 2

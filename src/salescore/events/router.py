@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from salescore.kit.deps import ConfigWriterDep, SessionDep
+from salescore.kit.deps import ConfigWriterDep, SessionDep, runtime_of
 from salescore.kit.errors import Unprocessable
 from salescore.kit.openapi import PROBLEM_RESPONSES
 from salescore.kit.pagination import DEFAULT_LIMIT, LimitQuery
 from salescore.kit.schemas import OutModel
+from salescore.kit.types import utcnow
 from salescore.models import Event
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
@@ -37,6 +38,7 @@ class EventPage(OutModel):
 
 @router.get("", response_model=EventPage)
 async def change_feed(
+    request: Request,
     session: SessionDep,
     principal: ConfigWriterDep,
     after: Annotated[str | None, Query(max_length=32, description="`next_cursor` of the previous call")] = None,
@@ -44,13 +46,17 @@ async def change_feed(
     type: Annotated[str | None, Query(max_length=64, description="Only this event type")] = None,
 ) -> EventPage:
     """Oldest first. Keep polling with the returned `next_cursor`; it is returned even when no
-    new events exist yet, so a poller never loses its place."""
+    new events exist yet, so a poller never loses its place. Events appear once they are a few
+    seconds old (SALESCORE_CHANGE_FEED_SETTLE_SECONDS), so one committed late is never skipped."""
     position = 0
     if after:
         if not after.isdigit():
             raise Unprocessable.field("after", "invalid cursor; pass next_cursor back unchanged")
         position = int(after)
-    stmt = sa.select(Event).where(Event.tenant_id == principal.tenant_id, Event.seq > position)
+    settle = timedelta(seconds=runtime_of(request).settings.change_feed_settle_seconds)
+    stmt = sa.select(Event).where(
+        Event.tenant_id == principal.tenant_id, Event.seq > position, Event.occurred_at <= utcnow() - settle
+    )
     if type:
         stmt = stmt.where(Event.type == type)
     rows = list(await session.scalars(stmt.order_by(Event.seq).limit(limit)))
