@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from salescore.audit import repository as repo
+
 from salescore.kit.deps import ConfigWriterDep, SessionDep
 from salescore.kit.openapi import PROBLEM_RESPONSES
 from salescore.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, paginate
 from salescore.kit.schemas import OutModel
-from salescore.kit.visibility import tenant_rows
 from salescore.models import AuditLog
 
 router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"], responses=PROBLEM_RESPONSES)
@@ -42,9 +43,6 @@ async def list_audit_log(
     actor_id: uuid.UUID | None = None,
 ) -> Page[AuditRead]:
     """Who changed what, when, with before/after images — newest first."""
-    stmt = tenant_rows(AuditLog, principal)
-    for column, value in ((AuditLog.entity, entity), (AuditLog.entity_id, entity_id), (AuditLog.actor_id, actor_id)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = repo.audit_list(principal, entity=entity, entity_id=entity_id, actor_id=actor_id)
     rows, nxt = await paginate(session, stmt, AuditLog, limit=limit, cursor=cursor, time_column="at")
     return Page[AuditRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]

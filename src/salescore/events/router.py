@@ -6,16 +6,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 
+from salescore.events import repository as repo
 from salescore.kit.deps import ConfigWriterDep, SessionDep, runtime_of
 from salescore.kit.errors import Unprocessable
 from salescore.kit.openapi import PROBLEM_RESPONSES
 from salescore.kit.pagination import DEFAULT_LIMIT, LimitQuery
 from salescore.kit.schemas import OutModel
-from salescore.kit.types import utcnow
-from salescore.models import Event
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -54,11 +52,6 @@ async def change_feed(
             raise Unprocessable.field("after", "invalid cursor; pass next_cursor back unchanged")
         position = int(after)
     settle = timedelta(seconds=runtime_of(request).settings.change_feed_settle_seconds)
-    stmt = sa.select(Event).where(
-        Event.tenant_id == principal.tenant_id, Event.seq > position, Event.occurred_at <= utcnow() - settle
-    )
-    if type:
-        stmt = stmt.where(Event.type == type)
-    rows = list(await session.scalars(stmt.order_by(Event.seq).limit(limit)))
+    rows = list(await session.scalars(repo.feed(principal, after=position, settle=settle, type=type).limit(limit)))
     last = rows[-1].seq if rows else position
     return EventPage(items=rows, next_cursor=str(last))  # type: ignore[arg-type]
