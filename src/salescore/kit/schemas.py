@@ -23,7 +23,8 @@ def contains_nul(value: Any) -> bool:
 
 
 class InModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # No silent whitespace stripping: lengths are checked exactly as the OpenAPI schema states.
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod
