@@ -1,3 +1,6 @@
 """Imports every domain module that registers event handlers (see events/registry.py)."""
 
 from salescore.notification import handlers as _notification_handlers  # noqa: F401
+# Tenant seeders register on import too: signup must find every default configuration.
+from salescore.action import service as _action_service  # noqa: F401,E402
+from salescore.pipeline import service as _pipeline_service  # noqa: F401,E402

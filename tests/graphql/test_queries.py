@@ -46,14 +46,14 @@ async def test_customer_fields_and_relations_resolve(h: Harness) -> None:
         custom={"产线": "冲压", "lines": 3},
     )
     contact = await _contact(h, rep, customer["id"], "王工", decision_role="technical")
-    deal = await h.opportunity(rep, customer["id"], stage="quote")
+    deal = await h.opportunity(rep, customer["id"], stage="报价")
     follow_up = await _follow_up(
         h,
         rep,
         customer["id"],
         opportunity_id=deal["id"],
         contact_ids=[contact["id"]],
-        actions=[{"code": "site_visit", "fields": {"people": 2}}],
+        actions=[{"code": "customer_visit", "fields": {"contacts_met": "王工"}}],
     )
 
     query = """
@@ -94,12 +94,12 @@ async def test_customer_fields_and_relations_resolve(h: Harness) -> None:
     ]
     assert Decimal(c["opportunities"][0].pop("amount")) == Decimal(deal["amount"])
     assert c["opportunities"] == [
-        {"id": deal["id"], "stage": "quote", "customer": {"id": customer["id"]}, "owner": {"id": rep.user_id}}
+        {"id": deal["id"], "stage": "报价", "customer": {"id": customer["id"]}, "owner": {"id": rep.user_id}}
     ]
     edges = c["followUps"]["edges"]
     assert [e["node"]["id"] for e in edges] == [follow_up["id"]]
     f = edges[0]["node"]
-    assert f["actions"] == [{"code": "site_visit", "fields": {"people": 2}}]
+    assert f["actions"] == [{"code": "customer_visit", "fields": {"contacts_met": "王工"}}]
     assert f["contactIds"] == [contact["id"]] and f["contacts"] == [{"id": contact["id"], "name": "王工"}]
     assert f["customer"] == {"id": customer["id"]} and f["user"] == {"id": rep.user_id}
     assert f["opportunity"] == {"id": deal["id"]}
@@ -189,8 +189,8 @@ async def test_filters_mirror_rest(h: Harness) -> None:
     rep, other = org.reps[0], org.reps[1]
     lead = await h.customer(rep, name="苏州华能滤材", lifecycle="lead")
     prospect = await h.customer(other, name="无锡精工", lifecycle="prospect")
-    open_deal = await h.opportunity(rep, lead["id"], stage="quote")
-    await h.opportunity(other, prospect["id"], stage="demo")
+    open_deal = await h.opportunity(rep, lead["id"], stage="报价")
+    await h.opportunity(other, prospect["id"], stage="样机测试")
     manager = org.managers[0]
 
     async def customer_ids(filter_: dict[str, Any]) -> set[str]:
@@ -206,7 +206,7 @@ async def test_filters_mirror_rest(h: Harness) -> None:
     assert await customer_ids({"updatedSince": "2999-01-01T00:00:00Z"}) == set()
 
     q = "query($f: OpportunityFilter) { opportunities(filter: $f) { edges { node { id } } } }"
-    d = await data(h, manager, q, {"f": {"stage": "quote", "status": "open", "customerId": lead["id"]}})
+    d = await data(h, manager, q, {"f": {"stage": "报价", "status": "open", "customerId": lead["id"]}})
     assert node_ids(d["opportunities"]) == [open_deal["id"]]
 
     naive = await gql(

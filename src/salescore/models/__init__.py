@@ -1,14 +1,26 @@
 """Every table, imported here so Alembic and the app see one metadata."""
 
+from salescore.models.action import ActionRecord, ActionTemplate, ActionTemplateVersion
+from salescore.models.attachment import Attachment, Document
 from salescore.models.base import Base
 from salescore.models.customer import Contact, Customer
 from salescore.models.follow_up import FollowUp
+from salescore.models.daily_report import DailyReport
 from salescore.models.opportunity import Opportunity
+from salescore.models.pipeline import Pipeline, StageChange
 from salescore.models.system import AuditLog, Event, EventHandlerRun, IdempotencyKey
 from salescore.models.tenancy import ApiKey, Team, Tenant, User
 from salescore.models.work import Notification, Todo
 
 __all__ = [
+    "ActionRecord",
+    "ActionTemplate",
+    "ActionTemplateVersion",
+    "Attachment",
+    "DailyReport",
+    "Document",
+    "Pipeline",
+    "StageChange",
     "ApiKey",
     "AuditLog",
     "Base",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +23,10 @@ class Tenant(Base):
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="Asia/Shanghai")
+    # Tenant-level options (daily-report deadline, workday overrides, ...); see tenancy.schemas.
+    settings: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, nullable=False, default=dict, server_default=sa.text("'{}'")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

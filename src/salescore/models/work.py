@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from salescore.kit.types import GUID, UTCDateTime, utcnow
+from salescore.kit.types import GUID, JSONType, UTCDateTime, utcnow
 from salescore.models.base import Base, SoftDeleted, TenantScoped, Timestamped, Versioned, tenant_fk
 
 TODO_STATUSES = ("open", "done", "cancelled")
@@ -39,6 +39,10 @@ class Todo(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(GUID)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200))
+    # Files attached to the todo (ids of attachments); completing a requires_attachment todo needs one.
+    attachment_ids: Mapped[list[str]] = mapped_column(
+        JSONType, nullable=False, default=list, server_default=sa.text("'[]'")
+    )
 
 
 class Notification(TenantScoped, Base):

@@ -12,10 +12,12 @@ from salescore.kit.etag import IfMatchHeader, check_if_match, set_etag
 from salescore.kit.openapi import PROBLEM_RESPONSES
 from salescore.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, paginate
 from salescore.kit.schemas import AwareDatetime
-from salescore.models import Opportunity
+from salescore.models import Opportunity, StageChange
 from salescore.opportunity import repository as repo
 from salescore.opportunity import service
 from salescore.opportunity.schemas import OpportunityCreate, OpportunityRead, OpportunityUpdate, Status
+from salescore.pipeline import repository as pipeline_repo
+from salescore.pipeline.schemas import StageChangeRead, StageMove, WinIn
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"], responses=PROBLEM_RESPONSES)
 
@@ -73,6 +75,38 @@ async def update_opportunity(
     deal = await service.update_opportunity(session, principal, deal, data)
     set_etag(response, deal.version)
     return deal
+
+
+@router.post("/{opportunity_id}/stage", response_model=OpportunityRead)
+async def move_stage(
+    session: SessionDep, principal: PrincipalDep, opportunity_id: uuid.UUID, data: StageMove, response: Response
+) -> Opportunity:
+    """Move the deal under its pipeline's rules: 422 lists every missing required field and action
+    of the stages up to the target. Moving back is free, and reopens a won or lost deal."""
+    deal = await repo.get_opportunity(session, principal, opportunity_id)
+    deal = await service.move_stage(session, principal, deal, data)
+    set_etag(response, deal.version)
+    return deal
+
+
+@router.post("/{opportunity_id}/win", response_model=OpportunityRead)
+async def win(
+    session: SessionDep, principal: PrincipalDep, opportunity_id: uuid.UUID, response: Response,
+    data: WinIn | None = None,
+) -> Opportunity:
+    """Close the deal as won (won_at defaults to now); it moves to its pipeline's last stage."""
+    deal = await repo.get_opportunity(session, principal, opportunity_id)
+    deal = await service.win(session, principal, deal, data or WinIn())
+    set_etag(response, deal.version)
+    return deal
+
+
+@router.get("/{opportunity_id}/stage-changes", response_model=list[StageChangeRead])
+async def stage_changes(session: SessionDep, principal: PrincipalDep, opportunity_id: uuid.UUID) -> list[StageChange]:
+    """Every stage move of the deal (from, to, at, by), oldest first."""
+    await repo.get_opportunity(session, principal, opportunity_id)
+    stmt = pipeline_repo.stage_changes(principal, opportunity_id).order_by(StageChange.at, StageChange.id)
+    return list(await session.scalars(stmt))
 
 
 @router.delete("/{opportunity_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.audit.service import record, snapshot
+from salescore.events.outbox import emit
 from salescore.customer import service as customer_service
 from salescore.kit.crud import apply_changes
 from salescore.kit.errors import NotFound, Unprocessable
@@ -16,6 +17,8 @@ from salescore.kit.types import new_id, utcnow
 from salescore.models import Opportunity
 from salescore.opportunity import repository as repo
 from salescore.opportunity.schemas import OpportunityCreate, OpportunityUpdate
+from salescore.pipeline import service as pipeline_service
+from salescore.pipeline.schemas import StageMove, WinIn
 from salescore.tenancy.service import assignable_user
 
 
@@ -32,6 +35,7 @@ async def visible_opportunity(
 async def create_opportunity(session: AsyncSession, principal: Principal, data: OpportunityCreate) -> Opportunity:
     customer = await customer_service.visible_customer(session, principal, data.customer_id)
     owner = await assignable_user(session, principal, data.owner_id or principal.user_id, "owner_id")
+    pipeline_id, stage = await pipeline_service.pipeline_for_new_deal(session, principal, data.pipeline_id, data.stage)
     now = utcnow()
     deal = Opportunity(
         id=new_id(),
@@ -41,10 +45,13 @@ async def create_opportunity(session: AsyncSession, principal: Principal, data: 
         status="open",
         created_at=data.created_at or now,
         updated_at=now,
-        **data.model_dump(exclude={"customer_id", "owner_id", "created_at"}),
+        pipeline_id=pipeline_id,
+        stage=stage,
+        **data.model_dump(exclude={"customer_id", "owner_id", "created_at", "pipeline_id", "stage"}),
     )
     session.add(deal)
     await session.flush()
+    pipeline_service.record_first_stage(session, principal, deal)
     record(session, principal, action="create", entity="opportunity", obj=deal)
     return deal
 
@@ -80,15 +87,36 @@ async def update_opportunity(
         if changes["owner_id"] is None:
             raise Unprocessable.field("owner_id", "may not be null")
         await assignable_user(session, principal, changes["owner_id"], "owner_id")
+    stage = changes.pop("stage", None) if "stage" in changes else None
     event_type = _status_changes(deal, changes)
     before = snapshot(deal)
     apply_changes(deal, changes, not_null=("name", "currency", "competitors", "external_refs", "custom"))
     await session.flush()
+    if stage is not None and stage != deal.stage:
+        # A stage written by PATCH obeys the pipeline's rules like the stage endpoint does.
+        await pipeline_service.move_stage(session, principal, deal, stage, via="api", before=before)
+        if event_type:
+            emit_for(session, principal, deal, event_type)
+        return deal
     record(
         session, principal, action="update", entity="opportunity", obj=deal, before=before,
         also_emit=(event_type,) if event_type else (),
     )
     return deal
+
+
+def emit_for(session: AsyncSession, principal: Principal, deal: Opportunity, event_type: str) -> None:
+    emit(session, tenant_id=deal.tenant_id, type=event_type, entity="opportunity", entity_id=deal.id,
+         actor_id=principal.user_id, payload={"record": snapshot(deal)})
+
+
+async def move_stage(session: AsyncSession, principal: Principal, deal: Opportunity, data: StageMove) -> Opportunity:
+    await pipeline_service.move_stage(session, principal, deal, data.stage, via="api", at=data.at)
+    return deal
+
+
+async def win(session: AsyncSession, principal: Principal, deal: Opportunity, data: WinIn) -> Opportunity:
+    return await pipeline_service.win(session, principal, deal, data.won_at, data.amount)
 
 
 async def delete_opportunity(session: AsyncSession, principal: Principal, deal: Opportunity) -> None:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from salescore.kit.schemas import InModel, Name, OutModel
 
@@ -21,11 +21,36 @@ class SignupIn(InModel):
     password: Password
 
 
+class DailyReportDeadline(InModel):
+    """A report for day D is on time until `time` (tenant time) on the `workdays_after`-th workday after D."""
+
+    workdays_after: Annotated[int, Field(ge=0, le=10)] = 1
+    time: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "10:00"
+
+
+class WorkdayOverride(InModel):
+    date: date
+    workday: bool = Field(description="true: a workday (e.g. a company make-up day); false: a day off")
+
+
+class TenantSettings(InModel):
+    daily_report_deadline: DailyReportDeadline = DailyReportDeadline()
+    workday_overrides: Annotated[list[WorkdayOverride], Field(max_length=500)] = Field(
+        [], description="Tenant exceptions to the Chinese statutory workday calendar"
+    )
+
+
 class TenantRead(OutModel):
     id: uuid.UUID
     name: str
     timezone: str
+    settings: TenantSettings
     created_at: datetime
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _defaults(cls, value: Any) -> Any:
+        return TenantSettings.model_validate(value or {})
 
 
 class TenantUpdate(InModel):
@@ -33,6 +58,7 @@ class TenantUpdate(InModel):
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
         None, description="IANA zone, e.g. Asia/Shanghai: the tenant's days, weeks and deadlines"
     )
+    settings: TenantSettings | None = Field(None, description="Replaces the tenant settings as a whole")
 
 
 class UserRead(OutModel):

@@ -23,6 +23,7 @@ from salescore.tenancy.schemas import (
     SignupIn,
     TeamCreate,
     TeamUpdate,
+    TenantSettings,
     TenantUpdate,
     UserCreate,
     UserUpdate,
@@ -36,6 +37,18 @@ TENANT_SEEDERS: list[TenantSeeder] = []
 def register_tenant_seeder(fn: TenantSeeder) -> TenantSeeder:
     TENANT_SEEDERS.append(fn)
     return fn
+
+
+def tenant_settings(tenant: Tenant) -> TenantSettings:
+    return TenantSettings.model_validate(tenant.settings or {})
+
+
+def workday_overrides(tenant: Tenant) -> dict[str, bool]:
+    return {o.date.isoformat(): o.workday for o in tenant_settings(tenant).workday_overrides}
+
+
+async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+    return await session.get_one(Tenant, tenant_id)
 
 
 def system_principal(tenant_id: uuid.UUID, user_id: uuid.UUID) -> Principal:
@@ -74,6 +87,10 @@ async def update_tenant(session: AsyncSession, principal: Principal, tenant: Ten
             ZoneInfo(changes["timezone"] or "")
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise Unprocessable.field("timezone", "unknown IANA timezone, e.g. Asia/Shanghai") from exc
+    if "settings" in changes:
+        if changes["settings"] is None:
+            raise Unprocessable.field("settings", "may not be null")
+        changes["settings"] = data.settings.model_dump(mode="json")  # type: ignore[union-attr]
     before = snapshot(tenant)
     apply_changes(tenant, changes, not_null=("name", "timezone"))
     await session.flush()
