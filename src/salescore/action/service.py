@@ -179,3 +179,13 @@ async def resolve_deal(
     if not deals:
         raise Unprocessable.field(path, "the customer has no open opportunity for this action; create one or give opportunity_id")
     raise Unprocessable.field(path, f"ambiguous: the customer has {len(deals)} open opportunities; give opportunity_id")
+
+
+async def labels(session: AsyncSession, tenant_id: uuid.UUID, lang: Lang) -> dict[str, str]:
+    """code -> label in `lang` for every template of the tenant."""
+    from sqlalchemy import select
+
+    rows = await session.execute(
+        select(ActionTemplate.code, ActionTemplate.label, ActionTemplate.label_en).where(ActionTemplate.tenant_id == tenant_id)
+    )
+    return {code: label_of({"label": zh, "label_en": en}, lang) for code, zh, en in rows}

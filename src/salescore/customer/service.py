@@ -27,6 +27,11 @@ async def visible_customer(
         raise Unprocessable.field(field, "no such customer visible to you") from exc
 
 
+async def get_customer(session: AsyncSession, principal: Principal, customer_id: uuid.UUID) -> Customer:
+    """For other domains' routes with the customer id in the path: invisible or unknown -> 404."""
+    return await repo.get_customer(session, principal, customer_id)
+
+
 async def contact_ids_of(session: AsyncSession, principal: Principal, customer_id: uuid.UUID) -> set[uuid.UUID]:
     return await repo.contact_ids_of(session, principal.tenant_id, customer_id)
 

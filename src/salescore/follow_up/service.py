@@ -199,3 +199,15 @@ async def delete_follow_up(session: AsyncSession, principal: Principal, follow_u
     await action_repo.retire_records(session, follow_up.tenant_id, [follow_up.id])
     await session.flush()
     record(session, principal, action="delete", entity="follow_up", obj=follow_up, before=before)
+
+
+async def retire(session: AsyncSession, principal: Principal, follow_up_id: uuid.UUID) -> None:
+    """Delete a follow-up a daily-report amendment replaced; one already deleted by hand is left be."""
+    from salescore.follow_up import repository as repo
+    from salescore.kit.errors import NotFound
+
+    try:
+        follow_up = await repo.get_follow_up(session, principal, follow_up_id)
+    except NotFound:
+        return
+    await delete_follow_up(session, principal, follow_up)

@@ -69,6 +69,16 @@ def _aware(value: datetime | None) -> datetime | None:
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_aware)]
 PastDatetime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_aware), AfterValidator(_not_future)]
+def _iso_date(value: Any) -> Any:
+    """Dates arrive as YYYY-MM-DD text (pydantic alone would also read a number as a Unix time)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]

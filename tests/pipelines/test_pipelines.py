@@ -1,0 +1,123 @@
+"""Pipelines and stage rules (§5): defaults, the stage endpoint, win/reopen, clone, config access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support import Harness
+
+
+async def _pipelines(h: Harness, actor: Any) -> dict[str, dict[str, Any]]:
+    r = await h.client.get("/api/v1/pipelines", headers=actor.headers)
+    assert r.status_code == 200, r.text
+    return {p["name"]: p for p in r.json()}
+
+
+async def test_seeded_pipelines(h: Harness) -> None:
+    org = await h.org()
+    pipelines = await _pipelines(h, org.reps[0])
+    default = pipelines["标准销售流程"]
+    assert default["is_default"]
+    assert [s["code"] for s in default["stages"]] == ["初谈", "报价", "样机测试", "终审", "签约"]
+    expected = {s["code"]: s["expected_evidence"] for s in default["stages"]}
+    assert expected["报价"] == ["requirement_confirmation"]
+    assert len(expected["终审"]) == 3 and len(expected["签约"]) == 4
+    hospital = pipelines["医院采购路径（医疗器械）"]
+    assert [(s["code"], s["required_fields"]) for s in hospital["stages"]] == [
+        ("采购科初筛", []), ("设备科主任评估", ["clinical_trial_application"]),
+        ("院长办公会决策", ["department_training_booked"]),
+    ]
+
+
+async def test_stage_move_lists_every_missing_requirement_then_succeeds(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    customer = await h.customer(rep)
+    deal = await h.opportunity(rep, customer["id"], amount=None)
+    assert deal["stage"] == "初谈" and deal["pipeline_id"]
+    r = await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "签约"}, headers=rep.headers)
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {
+        "amount", "expected_close_date", "required_actions.quote_submitted", "required_actions.quote_confirmed",
+    }
+    assert (await h.client.get(f"/api/v1/opportunities/{deal['id']}", headers=rep.headers)).json()["stage"] == "初谈"
+    r = await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "不存在"}, headers=rep.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "stage"
+    await h.client.patch(f"/api/v1/opportunities/{deal['id']}", json={"amount": "500000", "expected_close_date": "2027-03-01"},
+                         headers=rep.headers)
+    for code, fields in (("quote_submitted", {"amount": 500000}), ("quote_confirmed", {})):
+        r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json={
+            "customer_id": customer["id"], "opportunity_id": deal["id"], "channel": "email",
+            "actions": [{"code": code, "fields": fields}]})
+        assert r.status_code == 201, r.text
+    r = await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "签约"}, headers=rep.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["stage"] == "签约"
+    changes = (await h.client.get(f"/api/v1/opportunities/{deal['id']}/stage-changes", headers=rep.headers)).json()
+    assert [(c["from_stage"], c["to_stage"]) for c in changes] == [(None, "初谈"), ("初谈", "签约")]
+    assert changes[-1]["by_id"] == rep.user_id
+    # PATCH obeys the same rules: moving back is free.
+    r = await h.client.patch(f"/api/v1/opportunities/{deal['id']}", json={"stage": "报价"}, headers=rep.headers)
+    assert r.status_code == 200 and r.json()["stage"] == "报价"
+
+
+async def test_win_then_reopen_by_moving_back(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    customer = await h.customer(rep)
+    deal = await h.opportunity(rep, customer["id"])
+    r = await h.client.post(f"/api/v1/opportunities/{deal['id']}/win",
+                            json={"won_at": "2026-11-01T10:00:00+08:00", "amount": "880000"}, headers=rep.headers)
+    assert r.status_code == 200, r.text
+    won = r.json()
+    assert won["status"] == "won" and won["stage"] == "签约" and float(won["amount"]) == 880000
+    assert won["won_at"].startswith("2026-11-01T02:00:00")
+    assert (await h.client.post(f"/api/v1/opportunities/{deal['id']}/win", headers=rep.headers)).status_code == 409
+    r = await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "终审"}, headers=rep.headers)
+    assert r.status_code == 200
+    assert r.json()["status"] == "open" and r.json()["won_at"] is None and r.json()["stage"] == "终审"
+    audit = (await h.client.get(f"/api/v1/audit-log?entity=opportunity&entity_id={deal['id']}",
+                                headers=org.admin.headers)).json()["items"]
+    assert any(a["before"] and a["before"]["status"] == "won" and a["after"]["status"] == "open" for a in audit)
+
+
+async def test_hospital_path_requires_its_custom_fields(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    hospital = (await _pipelines(h, rep))["医院采购路径（医疗器械）"]
+    customer = await h.customer(rep, industry="医疗器械")
+    deal = await h.opportunity(rep, customer["id"], pipeline_id=hospital["id"])
+    assert deal["stage"] == "采购科初筛"
+    r = await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "院长办公会决策"}, headers=rep.headers)
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"custom.clinical_trial_application", "custom.department_training_booked"}
+    await h.client.patch(f"/api/v1/opportunities/{deal['id']}", json={"custom": {"clinical_trial_application": True}},
+                         headers=rep.headers)
+    r = await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "设备科主任评估"}, headers=rep.headers)
+    assert r.status_code == 200, r.text
+
+
+async def test_clone_and_config_access(h: Harness) -> None:
+    org = await h.org()
+    default = (await _pipelines(h, org.director))["标准销售流程"]
+    r = await h.client.post(f"/api/v1/pipelines/{default['id']}/clone", json={"region": "华南"}, headers=org.reps[0].headers)
+    assert r.status_code == 403
+    r = await h.client.post(f"/api/v1/pipelines/{default['id']}/clone", json={"name": "华南流程", "region": "华南"},
+                            headers=org.director.headers)
+    assert r.status_code == 201, r.text
+    clone = r.json()
+    assert clone["cloned_from_id"] == default["id"] and not clone["is_default"]
+    assert [s["code"] for s in clone["stages"]] == [s["code"] for s in default["stages"]]
+    stages = [{**{k: v for k, v in s.items() if k not in ("labels",)}, "label_en": s["labels"]["en"]} for s in clone["stages"]]
+    stages[1]["required_actions"] = ["proposal_sent"]
+    r = await h.client.patch(f"/api/v1/pipelines/{clone['id']}", json={"stages": stages}, headers=org.director.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["stages"][1]["required_actions"] == ["proposal_sent"]
+    stages[1]["required_actions"] = ["not_an_action"]
+    r = await h.client.patch(f"/api/v1/pipelines/{clone['id']}", json={"stages": stages}, headers=org.director.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "stages.1.required_actions.0"
+    # The source is untouched.
+    again = (await _pipelines(h, org.director))["标准销售流程"]
+    assert again["stages"][1]["required_actions"] == []
+    r = await h.client.delete(f"/api/v1/pipelines/{default['id']}", headers=org.director.headers)
+    assert r.status_code == 409
