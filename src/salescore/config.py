@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     # Unset: a key is generated once and kept in STORAGE_DIR so tokens survive restarts.
     secret_key: str | None = None
     storage_dir: Path = Path("./salescore-files")
+    # Largest attachment accepted; bigger uploads answer 413 and leave nothing on disk.
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
     timezone: str = "Asia/Shanghai"
 
     access_token_minutes: int = 60 * 12

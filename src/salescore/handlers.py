@@ -4,3 +4,4 @@ from salescore.notification import handlers as _notification_handlers  # noqa: F
 # Tenant seeders register on import too: signup must find every default configuration.
 from salescore.action import service as _action_service  # noqa: F401,E402
 from salescore.pipeline import service as _pipeline_service  # noqa: F401,E402
+from salescore.action import handlers as _action_handlers  # noqa: F401,E402

@@ -6,13 +6,18 @@ from fastapi import APIRouter
 
 
 def api_routers() -> list[APIRouter]:
+    from salescore.action.router import router as action_templates
+    from salescore.attachment.router import router as attachments
     from salescore.audit.router import router as audit
     from salescore.customer.router import router as customers
+    from salescore.daily_report.router import router as daily_reports
+    from salescore.document.router import router as documents
     from salescore.events.router import router as events
     from salescore.follow_up.router import router as follow_ups
     from salescore.notification.router import router as notifications
     from salescore.opportunity.router import router as opportunities
+    from salescore.pipeline.router import router as pipelines
     from salescore.tenancy.router import router as tenancy
     from salescore.todo.router import router as todos
 
-    return [tenancy, customers, follow_ups, opportunities, todos, notifications, audit, events]
+    return [tenancy, customers, follow_ups, opportunities, action_templates, pipelines, daily_reports, documents, todos, attachments, notifications, audit, events]

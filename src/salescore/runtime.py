@@ -19,6 +19,7 @@ from salescore import handlers  # noqa: F401 - registers every domain's event ha
 from salescore.config import Settings
 from salescore.events.dispatcher import process_event, unprocessed_event_ids
 from salescore.events.queue import ArqQueue, EventQueue, InProcessQueue
+from salescore.kit import storage
 from salescore.kit.db import create_engine, create_sessionmaker
 from salescore.kit.ratelimit import RateLimiter, build_rate_limiter
 from salescore.kit.security import configure_password_hashing
@@ -36,6 +37,7 @@ class Runtime:
         self.sessionmaker: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
         self.secret_key = settings.resolved_secret_key()
         configure_password_hashing(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+        storage.configure(settings.storage_dir)
         self.queue: EventQueue
         self.limiter: RateLimiter = build_rate_limiter(settings.redis_url)
         self._loops: list[asyncio.Task[None]] = []

@@ -39,7 +39,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH"}
 PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 
 # The org chart is tenant-wide: the same-tenant outsider check does not apply to these ids.
-TENANT_WIDE = frozenset({"user_id", "team_id"})
+TENANT_WIDE = frozenset({"user_id", "team_id", "template_id", "pipeline_id"})
 # Personal records: nobody but their user reads them, not even an admin.
 PERSONAL = frozenset({"notification_id"})
 
@@ -121,6 +121,40 @@ async def _api_key(w: World) -> str:
     return (await w.post(w.owner, "/api/v1/api-keys", {"name": "CRM 同步"}))["id"]
 
 
+async def _attachment(w: World) -> str:
+    files = {"file": ("客户需求.txt", "需求：滤芯 200 支，交期两周".encode(), "text/plain")}
+    r = await w.h.client.post("/api/v1/attachments", files=files, headers=w.owner.headers)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+async def _template(w: World) -> str:
+    r = await w.h.client.get("/api/v1/action-templates", headers=w.owner.headers)
+    return next(t["id"] for t in r.json() if t["code"] == "customer_visit")
+
+
+async def _pipeline(w: World) -> str:
+    r = await w.h.client.get("/api/v1/pipelines", headers=w.owner.headers)
+    return next(p["id"] for p in r.json() if not p["is_default"])
+
+
+async def _report(w: World) -> str:
+    customer = await w.id("customer_id")
+    body = {"date": "2026-11-02", "items": [{"customer_id": customer, "action_code": "customer_visit"}],
+            "progress": {"customer_id": customer, "note": "客户确认下周报价"}}
+    return (await w.post(w.owner, "/api/v1/daily-reports", body))["id"]
+
+
+async def _document(w: World) -> str:
+    customer = await w.id("customer_id")
+    await w.post(w.owner, "/api/v1/follow-ups", {"customer_id": customer, "channel": "wechat",
+                                                 "actions": [{"code": "solution_3d_provided", "fields": {}}]})
+    await w.h.drain()
+    r = await w.h.client.get(f"/api/v1/documents?customer_id={customer}", headers=w.owner.headers)
+    assert r.status_code == 200 and r.json()["items"], r.text
+    return r.json()["items"][0]["id"]
+
+
 async def _read_one(w: World, path: str) -> dict[str, Any]:
     r = await w.h.client.get(path, headers=w.owner.headers)
     assert r.status_code == 200, (path, r.text)
@@ -159,6 +193,11 @@ KINDS: dict[str, Kind] = {
     "user_id": Kind(_user, _reader("/api/v1/users/{user_id}")),
     "team_id": Kind(_team, _reader("/api/v1/teams/{team_id}")),
     "key_id": Kind(_api_key, _read_api_key),
+    "attachment_id": Kind(_attachment, _reader("/api/v1/attachments/{attachment_id}")),
+    "template_id": Kind(_template, _reader("/api/v1/action-templates/{template_id}")),
+    "pipeline_id": Kind(_pipeline, _reader("/api/v1/pipelines/{pipeline_id}")),
+    "report_id": Kind(_report, _reader("/api/v1/daily-reports/{report_id}")),
+    "document_id": Kind(_document, _reader("/api/v1/documents/{document_id}")),
 }
 
 # Valid bodies by input model, each a visible change, so a body 422 cannot mask the 404 and a
@@ -172,6 +211,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "TodoUpdate": {"title": "越权修改", "status": "cancelled"},
     "UserUpdate": {"name": "越权修改"},
     "TeamUpdate": {"name": "越权修改"},
+    "TemplateUpdate": {"label": "越权修改"},
+    "PipelineUpdate": {"name": "越权修改"},
+    "StageMove": {"stage": "报价"},
+    "DailyReportAmend": {"items": [{"customer_id": str(uuid.UUID(int=1)), "action_code": "customer_visit"}],
+                         "progress": {"customer_id": str(uuid.UUID(int=1)), "note": "越权修改"}},
+    "DocumentResponseIn": {"response": "需修改部位", "parts": ["越权"]},
 }
 
 

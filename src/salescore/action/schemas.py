@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints
 
 from salescore.kit.schemas import InModel, OutModel
 
@@ -28,10 +28,10 @@ class FieldSpecIn(InModel):
     label_en: Label | None = None
     type: FieldType
     options: Annotated[list[OptionIn], Field(max_length=100)] = []
-    required: bool = False
-    max_length: Annotated[int, Field(ge=1, le=5000)] | None = None
-    min: float | None = None
-    max: float | None = None
+    required: StrictBool = False
+    max_length: Annotated[StrictInt, Field(ge=1, le=5000)] | None = None
+    min: StrictFloat | None = None
+    max: StrictFloat | None = None
 
 
 class SyncSpecIn(InModel):
@@ -57,7 +57,7 @@ class TemplateDefinition(InModel):
 
 class TemplateCreate(TemplateDefinition):
     code: Code
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class TemplateUpdate(InModel):
@@ -70,7 +70,7 @@ class TemplateUpdate(InModel):
     fields: Annotated[list[FieldSpecIn], Field(max_length=30)] | None = None
     sync: Annotated[list[SyncSpecIn], Field(max_length=20)] | None = None
     effects: Annotated[list[Literal["demo_todo", "tech_confirmation_document"]], Field(max_length=5)] | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class OptionRead(OutModel):

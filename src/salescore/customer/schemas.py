@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
 from salescore.kit.schemas import CustomJSON, InModel, Name, OutModel, PastDatetime, Tag
 
@@ -18,9 +18,9 @@ Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), max_digits=18, decima
 class Requirements(InModel):
     """需求明确度: has the customer provided drawings, technical parameters, a budget range?"""
 
-    drawings: bool = False
-    tech_params: bool = False
-    budget_range: bool = False
+    drawings: StrictBool = False
+    tech_params: StrictBool = False
+    budget_range: StrictBool = False
 
 
 class ExternalRef(InModel):

@@ -4,13 +4,14 @@ hand the validated values to the same repository list functions REST uses."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 import strawberry
 
 from salescore.customer import repository as customer_repo
+from salescore.daily_report import repository as daily_report_repo
 from salescore.follow_up import repository as follow_up_repo
 from salescore.graphql.context import bad_input
 from salescore.kit.crud import like_pattern, where_equal
@@ -197,3 +198,19 @@ def notifications(principal: Principal, f: NotificationFilter | None) -> sa.Sele
     if f is None or f.unread is None:
         return stmt
     return stmt.where(Notification.read_at.is_(None) if f.unread else Notification.read_at.is_not(None))
+
+
+@strawberry.input
+class DailyReportFilter:
+    user_id: strawberry.ID | None = None
+    team_id: strawberry.ID | None = None
+    date_from: date | None = strawberry.field(default=None, description="Report dates on or after")
+    date_to: date | None = strawberry.field(default=None, description="Report dates on or before")
+
+
+def daily_reports(principal: Principal, f: DailyReportFilter | None) -> sa.Select[Any]:
+    f = f or DailyReportFilter()
+    return daily_report_repo.report_list(
+        principal, user_id=_id(f.user_id, "user_id"), team_id=_id(f.team_id, "team_id"),
+        date_from=f.date_from, date_to=f.date_to,
+    )

@@ -10,13 +10,17 @@ import strawberry
 from strawberry import Info
 from strawberry.dataloader import DataLoader
 
+from salescore.action import repository as action_repo
+from salescore.daily_report import repository as daily_report_repo
 from salescore.follow_up import repository as follow_up_repo
 from salescore.graphql import filters
 from salescore.graphql import types as t
+from salescore.graphql import work_types as w
 from salescore.graphql.connections import DEFAULT_FIRST, Connection, build, fetch_page
 from salescore.graphql.context import GraphQLContext, ctx
 from salescore.graphql.filters import (
     ContactFilter,
+    DailyReportFilter,
     CustomerFilter,
     FollowUpFilter,
     NotificationFilter,
@@ -27,7 +31,22 @@ from salescore.graphql.filters import (
 )
 from salescore.graphql.types import After, First
 from salescore.kit.principal import Principal
-from salescore.models import Contact, Customer, FollowUp, Notification, Opportunity, Team, Todo, User
+from salescore.models import (
+    ActionTemplate,
+    Contact,
+    Customer,
+    DailyReport,
+    FollowUp,
+    Notification,
+    Opportunity,
+    Pipeline,
+    StageChange,
+    Team,
+    Todo,
+    User,
+)
+from salescore.opportunity import repository as opportunity_repo
+from salescore.pipeline import repository as pipeline_repo
 from salescore.tenancy import repository as tenancy_repo
 from salescore.todo import repository as todo_repo
 
@@ -188,3 +207,40 @@ class Query:
     @strawberry.field
     async def notification(self, info: Info, id: Id) -> t.Notification | None:
         return await _lookup(ctx(info), filters.own_notifications, Notification, id, t.Notification)
+
+    @strawberry.field(description="Daily reports (日报) of the people the caller may see, newest first.")
+    async def daily_reports(
+        self,
+        info: Info,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
+        filter: DailyReportFilter | None = None,
+    ) -> Connection[w.DailyReport]:
+        c = ctx(info)
+        stmt = filters.daily_reports(c.principal, filter)
+        return await _connection(c, stmt, DailyReport, w.DailyReport.from_row, first, after)
+
+    @strawberry.field
+    async def daily_report(self, info: Info, id: Id) -> w.DailyReport | None:
+        return await _lookup(ctx(info), daily_report_repo.reports, DailyReport, id, w.DailyReport)
+
+    @strawberry.field(description="Action templates (configuration, readable by everyone).")
+    async def action_templates(self, info: Info) -> list[w.ActionTemplate]:
+        c = ctx(info)
+        stmt = action_repo.templates(c.principal).order_by(ActionTemplate.created_at, ActionTemplate.code)
+        return [w.ActionTemplate.from_row(row) for row in await c.scalars(stmt)]
+
+    @strawberry.field(description="Pipelines (configuration, readable by everyone).")
+    async def pipelines(self, info: Info) -> list[w.Pipeline]:
+        c = ctx(info)
+        stmt = pipeline_repo.pipelines(c.principal).order_by(Pipeline.created_at, Pipeline.id)
+        return [w.Pipeline.from_row(row) for row in await c.scalars(stmt)]
+
+    @strawberry.field(description="Stage moves of a visible deal, oldest first (empty when not visible).")
+    async def stage_changes(self, info: Info, opportunity_id: Id) -> list[w.StageChange]:
+        c = ctx(info)
+        deal_id = parse_id(opportunity_id, "opportunity_id")
+        if not await c.scalars(opportunity_repo.opportunities(c.principal).where(Opportunity.id == deal_id)):
+            return []
+        stmt = pipeline_repo.stage_changes(c.principal, deal_id).order_by(StageChange.at, StageChange.id)
+        return [w.StageChange.from_row(row) for row in await c.scalars(stmt)]

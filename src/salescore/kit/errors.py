@@ -56,6 +56,14 @@ class PreconditionFailed(DomainError):
     status, code, title = 412, "precondition-failed", "Precondition failed"
 
 
+class PayloadTooLarge(DomainError):
+    status, code, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, code, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class Unprocessable(DomainError):
     status, code, title = 422, "validation-error", "Validation error"
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StrictInt, StringConstraints
 
 from salescore.customer.schemas import Money
 from salescore.kit.schemas import InModel, OutModel, PastDatetime
@@ -29,21 +29,21 @@ class StageIn(InModel):
     )
     expected_evidence: Annotated[list[Key], Field(max_length=10)] = []
     forecast_category: ForecastCategory = "pipeline"
-    sla_hours: Annotated[int, Field(ge=1, le=24 * 366)] | None = None
+    sla_hours: Annotated[StrictInt, Field(ge=1, le=24 * 366)] | None = None
 
 
 class PipelineCreate(InModel):
     name: Label
     region: Annotated[str, StringConstraints(max_length=100)] | None = None
     stages: Annotated[list[StageIn], Field(min_length=1, max_length=30)]
-    is_default: bool = False
+    is_default: StrictBool = False
 
 
 class PipelineUpdate(InModel):
     name: Label | None = None
     region: Annotated[str, StringConstraints(max_length=100)] | None = None
     stages: Annotated[list[StageIn], Field(min_length=1, max_length=30)] | None = None
-    is_default: bool | None = Field(None, description="true makes this the tenant's default pipeline")
+    is_default: StrictBool | None = Field(None, description="true makes this the tenant's default pipeline")
 
 
 class PipelineClone(InModel):

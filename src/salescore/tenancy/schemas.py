@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import EmailStr, StrictBool, StrictInt, Field, StringConstraints, field_validator
 
 from salescore.kit.schemas import InModel, Name, OutModel
 
@@ -24,13 +24,13 @@ class SignupIn(InModel):
 class DailyReportDeadline(InModel):
     """A report for day D is on time until `time` (tenant time) on the `workdays_after`-th workday after D."""
 
-    workdays_after: Annotated[int, Field(ge=0, le=10)] = 1
+    workdays_after: Annotated[StrictInt, Field(ge=0, le=10)] = 1
     time: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "10:00"
 
 
 class WorkdayOverride(InModel):
     date: date
-    workday: bool = Field(description="true: a workday (e.g. a company make-up day); false: a day off")
+    workday: StrictBool = Field(description="true: a workday (e.g. a company make-up day); false: a day off")
 
 
 class TenantSettings(InModel):

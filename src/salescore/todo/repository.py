@@ -30,13 +30,17 @@ def todo_list(
     opportunity_id: uuid.UUID | None = None,
     due_before: datetime | None = None,
     updated_since: datetime | None = None,
+    source: str | None = None,
+    due_after: datetime | None = None,
 ) -> sa.Select[Any]:
     """The visible todos matching the list filters shared by REST and GraphQL."""
     stmt = where_equal(
         todos(principal),
         (Todo.status, status), (Todo.assignee_id, assignee_id),
-        (Todo.customer_id, customer_id), (Todo.opportunity_id, opportunity_id),
+        (Todo.customer_id, customer_id), (Todo.opportunity_id, opportunity_id), (Todo.source, source),
     )
+    if due_after is not None:
+        stmt = stmt.where(Todo.due_at >= due_after)
     if due_before is not None:
         stmt = stmt.where(Todo.due_at < due_before)
     if updated_since is not None:

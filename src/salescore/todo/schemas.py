@@ -4,13 +4,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from salescore.kit.schemas import AwareDatetime, InModel, OutModel
 
 TodoStatus = Literal["open", "done", "cancelled"]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=5000)]
+MAX_ATTACHMENTS = 20
+AttachmentIds = Annotated[
+    list[uuid.UUID],
+    Field(max_length=MAX_ATTACHMENTS, description="Ids from POST /api/v1/attachments (at most 20 per todo)"),
+]
 
 
 class TodoCreate(InModel):
@@ -20,7 +25,8 @@ class TodoCreate(InModel):
     due_at: AwareDatetime | None = None
     customer_id: uuid.UUID | None = None
     opportunity_id: uuid.UUID | None = None
-    requires_attachment: bool = False
+    requires_attachment: StrictBool = False
+    attachment_ids: AttachmentIds = []
 
 
 class TodoUpdate(InModel):
@@ -31,6 +37,11 @@ class TodoUpdate(InModel):
     status: Literal["open", "cancelled"] | None = Field(
         None, description="Use POST /todos/{id}/complete to finish a todo."
     )
+    attachment_ids: AttachmentIds | None = Field(None, description="Replaces the todo's files as a whole")
+
+
+class TodoComplete(InModel):
+    attachment_ids: AttachmentIds = Field([], description="Files to add to the todo before completing it")
 
 
 class TodoRead(OutModel):
@@ -45,6 +56,7 @@ class TodoRead(OutModel):
     customer_id: uuid.UUID | None
     opportunity_id: uuid.UUID | None
     requires_attachment: bool
+    attachment_ids: list[uuid.UUID]
     created_by: uuid.UUID | None
     completed_at: datetime | None
     version: int

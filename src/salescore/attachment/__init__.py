@@ -1,0 +1,1 @@
+"""Attachments: content-addressed files with sniffed types (SPEC §3, §4 attachment fields)."""
