@@ -56,6 +56,9 @@ async def tenant(app: Any, client: Any, settings: Any) -> Tenant:
         "follow_up_id": await post("/api/v1/follow-ups", {"customer_id": customer["id"], "channel": "call"}),
         "todo_id": await post("/api/v1/todos", {"title": "报价"}),
         "key_id": await post("/api/v1/api-keys", {"name": "ERP"}),
+        "template_id": next(x["id"] for x in (await h.client.get(AT, headers=admin.headers)).json()
+                            if x["code"] == "customer_visit"),
+        "pipeline_id": next(x["id"] for x in (await h.client.get(P, headers=admin.headers)).json() if x["is_default"]),
     }
     return Tenant(h, admin, ids)
 
@@ -96,6 +99,26 @@ USER = "/api/v1/users/{user_id}"
 TEAMS = "/api/v1/teams"
 TEAM = "/api/v1/teams/{team_id}"
 KEYS = "/api/v1/api-keys"
+AT = "/api/v1/action-templates"
+TEMPLATE = "/api/v1/action-templates/{template_id}"
+P = "/api/v1/pipelines"
+PIPELINE = "/api/v1/pipelines/{pipeline_id}"
+DR = "/api/v1/daily-reports"
+TODAY = datetime.now(UTC).date().isoformat()
+
+
+def _report(**fields: Any) -> dict[str, Any]:
+    item = {"customer_id": "{customer_id}", "action_code": "customer_visit"}
+    return {"date": "2026-11-02", "items": [item], "progress": {"customer_id": "{customer_id}", "note": "进展"},
+            **fields}
+
+
+def _item(**fields: Any) -> dict[str, Any]:
+    return {"customer_id": "{customer_id}", "action_code": "customer_visit", **fields}
+
+
+def _stage(code: str, **fields: Any) -> dict[str, Any]:
+    return {"code": code, **fields}
 
 
 def _fu(**fields: Any) -> dict[str, Any]:
@@ -219,6 +242,77 @@ CASES = [
         {"username": "a@example.com", "password": "correct-horse-1"}),
     Bad("events bad cursor", "GET", "/api/v1/events?after=abc", "after"),
     Bad("audit limit", "GET", "/api/v1/audit-log?limit=500", "limit"),
+    # actions recorded on follow-ups (§4)
+    Bad("action unknown code", "POST", F, "actions.0.code", _fu(actions=[{"code": "teleport"}]), guard=F),
+    Bad("action field wrong type", "POST", F, "actions.0.fields.count",
+        _fu(actions=[{"code": "phone_new_customer", "fields": {"count": "three"}}]), guard=F),
+    Bad("action required field missing", "POST", F, "actions.0.fields.decision_maker_role",
+        _fu(actions=[{"code": "proposal_sent", "fields": {"core_need": "降本"}}]), guard=F),
+    Bad("action text too long", "POST", F, "actions.0.fields.core_need",
+        _fu(actions=[{"code": "proposal_sent", "fields": {"core_need": "需" * 16, "decision_maker_role": "finance"}}]),
+        guard=F),
+    Bad("action impossible date", "POST", F, "actions.0.fields.date",
+        _fu(actions=[{"code": "demo_scheduled", "fields": {"date": "2026-02-30"}}]), guard=F),
+    Bad("action unknown field", "POST", F, "actions.0.fields.colour",
+        _fu(actions=[{"code": "customer_visit", "fields": {"colour": "red"}}]), guard=F),
+    Bad("action attachment not an id", "POST", F, "actions.0.fields.screenshot",
+        _fu(actions=[{"code": "payment_reminder_sent", "fields": {"screenshot": "pic.png"}}]), guard=F),
+    Bad("action attachment unknown", "POST", F, "actions.0.fields.screenshot",
+        _fu(actions=[{"code": "payment_reminder_sent", "fields": {"screenshot": GHOST}}]), guard=F),
+    Bad("action stage not in pipeline", "POST", F, "actions.0.fields.stage",
+        _fu(opportunity_id="{opportunity_id}",
+            actions=[{"code": "contract_push", "fields": {"stage": "谈判", "expected_sign_date": "2027-01-01"}}]),
+        guard=DEAL),
+    # action templates
+    Bad("template code pattern", "POST", AT, "code", {"code": "Bad Code", "label": "坏"}, guard=AT),
+    Bad("template field type", "POST", AT, "fields.0.type",
+        {"code": "x_a", "label": "甲", "fields": [{"key": "a", "label": "A", "type": "color"}]}, guard=AT),
+    Bad("template enum without options", "POST", AT, "fields.0.options",
+        {"code": "x_b", "label": "乙", "fields": [{"key": "a", "label": "A", "type": "enum"}]}, guard=AT),
+    Bad("template sync target", "POST", AT, "sync.0.target",
+        {"code": "x_c", "label": "丙", "fields": [{"key": "a", "label": "A", "type": "text"}],
+         "sync": [{"target": "customer.owner_id", "field": "a"}]}, guard=AT),
+    Bad("template code taken", "POST", AT, "code", {"code": "customer_visit", "label": "拜访"}, status=409, guard=AT),
+    Bad("template patch null label", "PATCH", TEMPLATE, "label", {"label": None}, guard=TEMPLATE),
+    Bad("template patch bool as number", "PATCH", TEMPLATE, "enabled", {"enabled": 0}, guard=TEMPLATE),
+    # pipelines and stage moves (§5)
+    Bad("pipeline without stages", "POST", P, "stages", {"name": "空流程", "stages": []}, guard=P),
+    Bad("pipeline duplicate stage", "POST", P, "stages.1.code",
+        {"name": "重复", "stages": [_stage("初谈"), _stage("初谈")]}, guard=P),
+    Bad("pipeline unknown required action", "POST", P, "stages.0.required_actions.0",
+        {"name": "流程", "stages": [_stage("初谈", required_actions=["teleport"])]}, guard=P),
+    Bad("pipeline sla zero", "POST", P, "stages.0.sla_hours",
+        {"name": "流程", "stages": [_stage("初谈", sla_hours=0)]}, guard=P),
+    Bad("pipeline patch default off", "PATCH", PIPELINE, "is_default", {"is_default": False}, guard=PIPELINE),
+    Bad("stage unknown", "POST", DEAL + "/stage", "stage", {"stage": "谈判"}, guard=DEAL),
+    Bad("stage missing requirements", "POST", DEAL + "/stage", "required_actions.quote_confirmed",
+        {"stage": "签约"}, guard=DEAL),
+    Bad("stage move in the future", "POST", DEAL + "/stage", "at", {"stage": "报价", "at": FUTURE}, guard=DEAL),
+    Bad("win in the future", "POST", DEAL + "/win", "won_at", {"won_at": FUTURE}, guard=DEAL),
+    Bad("deal pipeline unknown", "POST", O, "pipeline_id", _deal(pipeline_id=GHOST), guard=O),
+    Bad("deal stage not in pipeline", "POST", O, "stage", _deal(stage="谈判"), guard=O),
+    # daily reports (§5)
+    Bad("report more than 3 items", "POST", DR, "items", _report(items=[_item()] * 4), guard=DR),
+    Bad("report no items", "POST", DR, "items", _report(items=[]), guard=DR),
+    Bad("report progress missing", "POST", DR, "progress",
+        {"date": "2026-11-02", "items": [_item()]}, guard=DR),
+    Bad("report progress note empty", "POST", DR, "progress.note",
+        _report(progress={"customer_id": "{customer_id}", "note": ""}), guard=DR),
+    Bad("report impossible date", "POST", DR, "date", _report(date="2026-02-30"), guard=DR),
+    Bad("report date as unix time", "POST", DR, "date", _report(date=1_700_000_000), guard=DR),
+    Bad("report date in the future", "POST", DR, "date", _report(date="2099-01-01"), guard=DR),
+    Bad("report unknown action", "POST", DR, "items.0.action_code", _report(items=[_item(action_code="teleport")]),
+        guard=DR),
+    Bad("report field wrong type", "POST", DR, "items.0.fields.count",
+        _report(items=[_item(action_code="phone_new_customer", fields={"count": True})]), guard=DR),
+    Bad("report customer unknown", "POST", DR, "items.0.customer_id", _report(items=[_item(customer_id=GHOST)]),
+        guard=DR),
+    Bad("report progress customer unknown", "POST", DR, "progress.customer_id",
+        _report(progress={"customer_id": GHOST, "note": "进展"}), guard=DR),
+    Bad("report list bad date", "GET", f"{DR}?from=yesterday", "from"),
+    Bad("context bad uuid", "GET", f"{C}/nope/context", "customer_id"),
+    Bad("tenant deadline time", "PATCH", "/api/v1/tenant", "settings.daily_report_deadline.time",
+        {"settings": {"daily_report_deadline": {"time": "25:00"}}}),
 ]
 
 
@@ -237,7 +331,10 @@ async def _guarded(t: Tenant, guard: str) -> Any:
     is_list = not guard.endswith("}")
     r = await t.h.client.get(t.path(guard) + ("?limit=200" if is_list else ""), headers=t.admin.headers)
     assert r.status_code == 200, r.text
-    return len(r.json()["items"]) if is_list else r.json()
+    body = r.json()
+    if is_list:  # a page, or a plain list (configuration)
+        return len(body["items"] if isinstance(body, dict) else body)
+    return body
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

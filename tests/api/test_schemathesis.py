@@ -14,8 +14,10 @@ cases of non-DELETE operations get the seeded tenant's real ids in their path an
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from dataclasses import dataclass
@@ -38,8 +40,10 @@ from schemathesis.specs.openapi.checks import (
 
 from salescore.app import create_app
 from salescore.config import Settings
+from salescore.events.dispatcher import unprocessed_event_ids
 from salescore.exports import openapi_document
 from salescore.migrate import upgrade
+from salescore.runtime import Runtime
 
 pytestmark = pytest.mark.schemathesis
 
@@ -95,13 +99,14 @@ def _own_database(settings: Settings, tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def fuzz_target(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
-    app = create_app(_own_database(settings, tmp_path_factory.mktemp("fuzz")))
+    fuzz_settings = _own_database(settings, tmp_path_factory.mktemp("fuzz"))
+    app = create_app(fuzz_settings)
     with asgi.get_client(app) as client:
-        yield FuzzTarget(app, *_seed(client))
+        yield FuzzTarget(app, *_seed(client, fuzz_settings))
     asgi.shutdown_lifespans()
 
 
-def _seed(client: Any) -> tuple[dict[str, str], dict[str, str]]:
+def _seed(client: Any, settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
     """A tenant with one record of every kind; returns the admin's headers and the ids."""
     r = client.post(
         "/api/v1/auth/signup",
@@ -135,7 +140,8 @@ def _seed(client: Any) -> tuple[dict[str, str], dict[str, str]]:
         "progress": {"customer_id": customer["id"], "note": "种子进展"}})
     post("/api/v1/follow-ups", {"customer_id": customer["id"], "channel": "wechat",
                                 "actions": [{"code": "solution_3d_provided", "fields": {}}]})
-    document = _eventually(lambda: client.get("/api/v1/documents", headers=headers).json()["items"])[0]
+    _process_events(settings)
+    document = client.get("/api/v1/documents", headers=headers).json()["items"][0]
     ids = {
         "team_id": team["id"], "user_id": rep["id"], "customer_id": customer["id"], "contact_id": contact["id"],
         "opportunity_id": deal["id"], "follow_up_id": follow_up["id"], "todo_id": todo["id"], "key_id": key["id"],
@@ -145,15 +151,22 @@ def _seed(client: Any) -> tuple[dict[str, str], dict[str, str]]:
     return headers, ids
 
 
-def _eventually(read: Any, attempts: int = 50) -> Any:
-    """The in-process runner handles events on the client's loop thread: poll, bounded."""
-    import time
+def _process_events(settings: Settings) -> None:
+    """Run the seeded events' handlers (the 3D-solution document) to completion, on a loop of its
+    own: the fuzzed app's loop serves requests, and with Redis no worker runs in this test."""
 
-    for _ in range(attempts):
-        if result := read():
-            return result
-        time.sleep(0.1)
-    raise AssertionError("the seeded event was never processed")
+    async def run() -> None:
+        runtime = await Runtime.start(settings, background=False)
+        try:
+            async with runtime.sessionmaker() as session:
+                pending = await unprocessed_event_ids(session, older_than=timedelta(0))
+            for event_id in pending:
+                await runtime.process(event_id)
+        finally:
+            await runtime.stop()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 def _is_uuid(value: Any) -> bool:
