@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 def api_routers() -> list[APIRouter]:
     from salescore.action.router import router as action_templates
+    from salescore.analytics.router import router as analytics
     from salescore.attachment.router import router as attachments
     from salescore.audit.router import router as audit
     from salescore.customer.router import router as customers
@@ -20,4 +21,4 @@ def api_routers() -> list[APIRouter]:
     from salescore.tenancy.router import router as tenancy
     from salescore.todo.router import router as todos
 
-    return [tenancy, customers, follow_ups, opportunities, action_templates, pipelines, daily_reports, documents, todos, attachments, notifications, audit, events]
+    return [tenancy, customers, follow_ups, opportunities, action_templates, pipelines, daily_reports, documents, todos, attachments, notifications, analytics, audit, events]

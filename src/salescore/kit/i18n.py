@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header
 
 Lang = Literal["zh", "en"]
 
@@ -26,8 +26,14 @@ def pick_language(header: str | None) -> Lang:
     return best[1]
 
 
-def language(request: Request) -> Lang:
-    return pick_language(request.headers.get("accept-language"))
+def language(
+    accept_language: Annotated[
+        str | None,
+        Header(alias="Accept-Language", max_length=500,
+               description="zh-CN (default) or en: the language of labels; codes never change"),
+    ] = None,
+) -> Lang:
+    return pick_language(accept_language)
 
 
 LangDep = Annotated[Lang, Depends(language)]

@@ -1,0 +1,1 @@
+"""Process analytics (SPEC §5): daily-report discipline and action effectiveness, computed in SQL."""

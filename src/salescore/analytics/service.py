@@ -1,0 +1,202 @@
+"""Analytics rules: periods in tenant time, the workday calendar, who may be asked about, and
+turning the small per-user SQL aggregates into rates. Never loops over reports or actions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salescore.action import service as action_service
+from salescore.action.defaults import ACTION_TEMPLATES
+from salescore.analytics import repository as repo
+from salescore.kit import workdays as calendar
+from salescore.kit.errors import NotFound, Unprocessable
+from salescore.kit.i18n import Lang, label_of
+from salescore.kit.principal import Principal
+from salescore.kit.types import utcnow
+from salescore.tenancy import service as tenancy
+
+DEFAULT_PERIOD_DAYS = 30
+MAX_PERIOD_DAYS = 366
+# "High activity, zero conversion" (§5, the seed's case): an action used on at least this many
+# distinct days in the period without a single win among the touched customers' deals.
+HIGH_ACTIVITY_DAYS = 10
+SECONDS_PER_DAY = 86400
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    today: date
+
+
+def resolve_period(start: date | None, end: date | None, today: date) -> Period:
+    """Defaults: the 30 days ending today (tenant time), or ending at `to`, or from `from` to today."""
+    if end is None:
+        end = today if start is None or start <= today else start
+    if start is None:
+        start = end - timedelta(days=min(DEFAULT_PERIOD_DAYS - 1, (end - date.min).days))
+    if end < start:
+        raise Unprocessable.field("to", "must not be before `from`")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise Unprocessable.field("to", f"the period may span at most {MAX_PERIOD_DAYS} days")
+    return Period(start, end, today)
+
+
+@dataclass(frozen=True)
+class TenantCalendar:
+    timezone: str
+    overrides: dict[str, bool]
+
+
+async def _tenant_period(
+    session: AsyncSession, principal: Principal, start: date | None, end: date | None
+) -> tuple[Period, TenantCalendar]:
+    tenant = await tenancy.get_tenant(session, principal.tenant_id)
+    period = resolve_period(start, end, calendar.local_date(utcnow(), tenant.timezone))
+    return period, TenantCalendar(tenant.timezone, tenancy.workday_overrides(tenant))
+
+
+async def _check_team(session: AsyncSession, principal: Principal, team_id: uuid.UUID | None) -> None:
+    """A team filter must name a team of the tenant within the caller's reach."""
+    if team_id is None:
+        return
+    try:
+        await tenancy.get_team(session, principal, team_id)
+    except NotFound as exc:
+        raise Unprocessable.field("team_id", "no such team in this tenant") from exc
+    reach = principal.sees_whole_tenant or team_id in principal.managed_team_ids
+    if not (reach or team_id == principal.team_id):
+        raise Unprocessable.field("team_id", "not a team whose figures you may see")
+
+
+@dataclass
+class Tally:
+    """The sums behind one row of figures (a user, a team, the total)."""
+
+    expected: int = 0
+    submitted: int = 0
+    on_time: int = 0
+    delay_seconds: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.expected += other.expected
+        self.submitted += other.submitted
+        self.on_time += other.on_time
+        self.delay_seconds += other.delay_seconds
+
+    def figures(self) -> dict[str, Any]:
+        def ratio(part: int, whole: int) -> float | None:
+            return round(part / whole, 4) if whole else None
+
+        return {
+            "expected": self.expected, "submitted": self.submitted,
+            "submission_rate": ratio(self.submitted, self.expected),
+            "on_time": self.on_time, "on_time_rate": ratio(self.on_time, self.submitted),
+            "mean_delay_days": round(self.delay_seconds / self.submitted / SECONDS_PER_DAY, 4)
+            if self.submitted else None,
+        }
+
+
+def _calendar_warnings(period: Period) -> list[str]:
+    return [
+        f"no statutory workday calendar for {year} yet: Monday–Friday (plus tenant overrides) used"
+        for year in calendar.unknown_years(period.start, period.end)
+    ]
+
+
+async def daily_report_stats(
+    session: AsyncSession,
+    principal: Principal,
+    start: date | None,
+    end: date | None,
+    team_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    period, tenant = await _tenant_period(session, principal, start, end)
+    await _check_team(session, principal, team_id)
+    days = calendar.workdays_in(period.start, period.end, tenant.overrides)
+    through = min(period.end, period.today)
+    counted = [d for d in days if d <= through]
+    # counted_before[i] = counted workdays before day start+i, so a user whose first expected
+    # day is f expects len(counted) - counted_before[f - start] reports: O(1) per user.
+    counted_days, counted_before = set(counted), [0]
+    for day in calendar.days(period.start, period.end):
+        counted_before.append(counted_before[-1] + (day in counted_days))
+    writers = await repo.report_writers(session, principal, team_id)
+    late: list[tuple[uuid.UUID, date]] = []  # writers who joined after the period began
+    expected: dict[uuid.UUID, int] = {}
+    for w in writers:
+        first = max(period.start, calendar.local_date(w.created_at, tenant.timezone))
+        expected[w.id] = len(counted) - counted_before[(first - period.start).days] if first <= through else 0
+        if first > period.start:
+            late.append((w.id, first))
+    rows = await repo.report_counts(session, principal, team_id, counted, late) if writers else []
+    counts = {r.user_id: r for r in rows}
+
+    users, teams, total = [], {}, Tally()
+    for w in writers:
+        row = counts.get(w.id)
+        tally = Tally(expected[w.id], *((row.submitted, row.on_time, int(row.delay_seconds)) if row else ()))
+        users.append({"user_id": w.id, "name": w.name, "team_id": w.team_id, **tally.figures()})
+        total.add(tally)
+        if w.team_id is not None:
+            teams.setdefault(w.team_id, (w.team_name, Tally()))[1].add(tally)
+    return {
+        "from": period.start, "to": period.end, "through": through, "workdays": len(days),
+        "calendar_warnings": _calendar_warnings(period),
+        "users": users,
+        "teams": sorted(
+            ({"team_id": tid, "name": name, **t.figures()} for tid, (name, t) in teams.items()),
+            key=lambda t: (t["name"], str(t["team_id"])),
+        ),
+        "total": total.figures(),
+    }
+
+
+@cache
+def _default_labels() -> dict[str, dict[str, str]]:
+    return {t["code"]: t for t in ACTION_TEMPLATES}
+
+
+async def action_labels(session: AsyncSession, tenant_id: uuid.UUID, lang: Lang) -> dict[str, str]:
+    """code -> label: the tenant's own templates, then the defaults (actions recorded under a
+    code the tenant no longer has), then the code itself."""
+    defaults = {code: label_of(t, lang) for code, t in _default_labels().items()}
+    return defaults | await action_service.labels(session, tenant_id, lang)
+
+
+async def action_effectiveness(
+    session: AsyncSession,
+    principal: Principal,
+    start: date | None,
+    end: date | None,
+    *,
+    user_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+    code: str | None,
+    lang: Lang,
+) -> dict[str, Any]:
+    period, _ = await _tenant_period(session, principal, start, end)
+    await _check_team(session, principal, team_id)
+    if user_id is not None and not await repo.user_in_reach(session, principal, user_id):
+        raise Unprocessable.field("user_id", "no user with this id whose figures you may see")
+    rows = await repo.action_usage(
+        session, principal, period.start, period.end, user_id=user_id, team_id=team_id, code=code
+    )
+    labels = await action_labels(session, principal.tenant_id, lang) if rows else {}
+    items = [
+        {
+            **row._asdict(),
+            "label": labels.get(row.code, row.code),
+            "high_activity_zero_conversion": row.days_used >= HIGH_ACTIVITY_DAYS and row.wins == 0,
+        }
+        for row in rows
+    ]
+    return {"from": period.start, "to": period.end, "high_activity_days": HIGH_ACTIVITY_DAYS, "items": items}
