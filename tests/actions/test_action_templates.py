@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import sqlalchemy as sa
+
+from salescore.models import ActionRecord
 
 from tests.support import Harness
 
@@ -195,3 +200,33 @@ async def test_custom_template_definition_is_checked(h: Harness) -> None:
     assert r.status_code == 201, r.text
     c = (await h.client.get(f"/api/v1/customers/{customer['id']}", headers=org.reps[0].headers)).json()
     assert c["custom"]["ceiling_height"] == 9
+
+
+async def test_editing_a_follow_up_never_repeats_effects_and_moves_its_actions(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    customer, deal = await _deal(h, rep)
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json={
+        "customer_id": customer["id"], "channel": "call",
+        "actions": [{"code": "demo_scheduled", "fields": {"date": day}}]})
+    assert r.status_code == 201, r.text
+    fid = r.json()["id"]
+    earlier = (datetime.now(UTC) - timedelta(days=10)).replace(microsecond=0)
+    r = await h.client.patch(f"/api/v1/follow-ups/{fid}", headers=rep.headers, json={
+        "occurred_at": earlier.isoformat(),
+        "actions": [{"code": "demo_scheduled", "fields": {"date": day}}, {"code": "customer_visit", "fields": {}}]})
+    assert r.status_code == 200, r.text
+    await h.drain()
+    todos = (await h.client.get(f"/api/v1/todos?customer_id={customer['id']}", headers=rep.headers)).json()["items"]
+    assert len(todos) == 1  # the unchanged demo action kept its row: no second todo
+    feed = (await h.client.get("/api/v1/events?after=0&limit=200", headers=org.admin.headers)).json()["items"]
+    performed = [e["payload"]["code"] for e in feed if e["type"] == "action.performed"]
+    assert sorted(performed) == ["customer_visit", "demo_scheduled"]
+    async with h.runtime.sessionmaker() as session:  # the rows analytics read
+        rows = (await session.execute(
+            sa.select(ActionRecord.code, ActionRecord.occurred_at).where(
+                ActionRecord.follow_up_id == uuid.UUID(fid), ActionRecord.deleted_at.is_(None))
+        )).all()
+    assert sorted(code for code, _ in rows) == ["customer_visit", "demo_scheduled"]
+    assert {at for _, at in rows} == {earlier}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -134,7 +135,7 @@ async def test_amend_until_deadline_keeps_unchanged_items(h: Harness) -> None:
     async with h.runtime.sessionmaker() as session:
         await session.execute(sa.update(DailyReport).where(DailyReport.id == sa.bindparam("rid"))
                               .values(deadline_at=datetime.now(TZ) - timedelta(minutes=1)),
-                              {"rid": __import__("uuid").UUID(report["id"])})
+                              {"rid": uuid.UUID(report["id"])})
         await session.commit()
     r = await h.client.put(f"/api/v1/daily-reports/{report['id']}", json=body, headers=rep.headers)
     assert r.status_code == 409

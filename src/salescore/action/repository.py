@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,3 +89,21 @@ async def retire_records_by_id(session: AsyncSession, tenant_id: uuid.UUID, ids:
             .where(ActionRecord.tenant_id == tenant_id, ActionRecord.id.in_(wanted))
             .values(deleted_at=utcnow())
         )
+
+
+async def label_rows(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    rows = await session.execute(
+        sa.select(ActionTemplate.code, ActionTemplate.label, ActionTemplate.label_en)
+        .where(ActionTemplate.tenant_id == tenant_id)
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def move_records(
+    session: AsyncSession, tenant_id: uuid.UUID, follow_up_id: uuid.UUID, occurred_at: datetime, day: date
+) -> None:
+    await session.execute(
+        sa.update(ActionRecord)
+        .where(ActionRecord.tenant_id == tenant_id, ActionRecord.follow_up_id == follow_up_id)
+        .values(occurred_at=occurred_at, local_date=day)
+    )

@@ -14,6 +14,7 @@ from salescore.action.defaults import ACTION_TEMPLATES
 from salescore.action.schemas import TemplateCreate, TemplateUpdate
 from salescore.action.validation import CheckedAction, check_definition, check_fields
 from salescore.audit.service import record, snapshot
+from salescore.kit.crud import reject_nulls
 from salescore.kit.errors import Conflict, FieldError, Unprocessable
 from salescore.kit.i18n import Lang, label_of
 from salescore.kit.principal import Principal
@@ -99,9 +100,7 @@ async def update_template(
     session: AsyncSession, principal: Principal, template: ActionTemplate, data: TemplateUpdate
 ) -> ActionTemplate:
     changes = data.model_dump(exclude_unset=True)
-    for key in ("label", "category", "channel", "fields", "sync", "effects", "enabled"):
-        if key in changes and changes[key] is None:
-            raise Unprocessable.field(key, "may not be null")
+    reject_nulls(changes, ("label", "category", "channel", "fields", "sync", "effects", "enabled"))
     definition_changes = {k: v for k, v in changes.items() if k in DEFINITION_KEYS}
     before = snapshot(template)
     if definition_changes:
@@ -183,9 +182,5 @@ async def resolve_deal(
 
 async def labels(session: AsyncSession, tenant_id: uuid.UUID, lang: Lang) -> dict[str, str]:
     """code -> label in `lang` for every template of the tenant."""
-    from sqlalchemy import select
-
-    rows = await session.execute(
-        select(ActionTemplate.code, ActionTemplate.label, ActionTemplate.label_en).where(ActionTemplate.tenant_id == tenant_id)
-    )
-    return {code: label_of({"label": zh, "label_en": en}, lang) for code, zh, en in rows}
+    return {code: label_of({"label": zh, "label_en": en}, lang)
+            for code, zh, en in await repo.label_rows(session, tenant_id)}

@@ -18,7 +18,7 @@ from salescore.kit.errors import Conflict, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
 from salescore.models import Customer, Document, Opportunity
-from salescore.todo.system import admins, create_system_todo, department_assignee
+from salescore.todo.system import create_system_todo, department_assignee, first_admin
 
 RESPONSES = {"客户已阅": "read", "read": "read", "需修改部位": "revise", "revise": "revise"}
 TECH_TODO_HOURS = 48
@@ -95,7 +95,7 @@ async def respond(
     # Reps "drive collaboration" instead of reporting: the response itself is the tech team's todo.
     assignee = await department_assignee(session, document.tenant_id, "tech")
     note = "" if assignee else "（未配置技术部人员，已转管理员）"
-    assignee = assignee or await admins(session, document.tenant_id)
+    assignee = assignee or await first_admin(session, document.tenant_id)
     if status == "revise":
         title = f"3D方案修改：{customer_name}（{'、'.join(data.parts)}）{note}"
     else:

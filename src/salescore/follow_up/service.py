@@ -23,6 +23,7 @@ from salescore.kit.crud import apply_changes
 from salescore.kit.errors import Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
+from salescore.kit.workdays import local_date
 from salescore.models import ActionRecord, Customer, FollowUp, Opportunity, Tenant
 from salescore.opportunity import service as opportunity_service
 from salescore.tenancy.service import assignable_user
@@ -160,6 +161,12 @@ async def update_follow_up(
         follow_up, changes, not_null=("channel", "occurred_at", "summary", "actions", "contact_ids")
     )
     await session.flush()
+    if "occurred_at" in changes:
+        # The actions happened when the follow-up did: per-day analytics must move with it.
+        tz = await _timezone(session, principal.tenant_id)
+        await action_repo.move_records(
+            session, follow_up.tenant_id, follow_up.id, follow_up.occurred_at, local_date(follow_up.occurred_at, tz)
+        )
     if new_actions is not None:
         await _replace_actions(session, principal, follow_up, new_actions, given)
     record(session, principal, action="update", entity="follow_up", obj=follow_up, before=before)

@@ -19,10 +19,15 @@ async def one_or_404(session: AsyncSession, stmt: sa.Select[Any], model: Any, id
     return obj
 
 
-def apply_changes(obj: Any, changes: dict[str, Any], *, not_null: tuple[str, ...] = ()) -> None:
+def reject_nulls(changes: dict[str, Any], not_null: tuple[str, ...]) -> None:
+    """A PATCH may leave a field out, but may not null one the record cannot do without."""
     for field in not_null:
         if field in changes and changes[field] is None:
             raise Unprocessable.field(field, "may not be null")
+
+
+def apply_changes(obj: Any, changes: dict[str, Any], *, not_null: tuple[str, ...] = ()) -> None:
+    reject_nulls(changes, not_null)
     for key, value in changes.items():
         setattr(obj, key, value)
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.audit.service import record, snapshot
+from salescore.kit.crud import reject_nulls
 from salescore.kit.errors import Conflict, FieldError, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
@@ -75,9 +76,7 @@ async def update_pipeline(
     session: AsyncSession, principal: Principal, pipeline: Pipeline, data: PipelineUpdate
 ) -> Pipeline:
     changes = data.model_dump(exclude_unset=True)
-    for key in ("name", "stages", "is_default"):
-        if key in changes and changes[key] is None:
-            raise Unprocessable.field(key, "may not be null")
+    reject_nulls(changes, ("name", "stages", "is_default"))
     if changes.get("is_default") is False and pipeline.is_default:
         raise Unprocessable.field("is_default", "make another pipeline the default instead")
     if "stages" in changes:

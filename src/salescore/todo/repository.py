@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.kit.crud import one_or_404, where_equal
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import owner_visible, tenant_rows
-from salescore.models import Todo
+from salescore.models import Todo, User
 
 
 def todos(principal: Principal) -> sa.Select[Any]:
@@ -50,3 +50,31 @@ def todo_list(
 
 async def get_todo(session: AsyncSession, principal: Principal, todo_id: uuid.UUID) -> Todo:
     return await one_or_404(session, todos(principal), Todo, todo_id, "todo")
+
+
+async def by_dedupe_key(session: AsyncSession, tenant_id: uuid.UUID, key: str) -> Todo | None:
+    return await session.scalar(sa.select(Todo).where(Todo.tenant_id == tenant_id, Todo.dedupe_key == key))
+
+
+async def least_loaded_in_department(session: AsyncSession, tenant_id: uuid.UUID, department: str) -> uuid.UUID | None:
+    open_count = (
+        sa.select(sa.func.count(Todo.id))
+        .where(Todo.tenant_id == tenant_id, Todo.assignee_id == User.id, Todo.status == "open",
+               Todo.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    return await session.scalar(
+        sa.select(User.id)
+        .where(User.tenant_id == tenant_id, User.department == department, User.is_active.is_(True))
+        .order_by(open_count, User.created_at, User.id)
+        .limit(1)
+    )
+
+
+async def first_admin(session: AsyncSession, tenant_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(
+        sa.select(User.id)
+        .where(User.tenant_id == tenant_id, User.role == "admin", User.is_active.is_(True))
+        .order_by(User.created_at)
+        .limit(1)
+    )

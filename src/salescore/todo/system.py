@@ -8,13 +8,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.audit.service import record
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
-from salescore.models import Todo, User
+from salescore.models import Todo
+from salescore.todo import repository as repo
 
 
 async def create_system_todo(
@@ -34,7 +34,7 @@ async def create_system_todo(
     principal: Principal | None = None,
 ) -> Todo:
     """The todo with this dedupe key, created now unless it already exists."""
-    existing = await session.scalar(sa.select(Todo).where(Todo.tenant_id == tenant_id, Todo.dedupe_key == dedupe_key))
+    existing = await repo.by_dedupe_key(session, tenant_id, dedupe_key)
     if existing is not None:
         return existing
     now = utcnow()
@@ -52,24 +52,8 @@ async def create_system_todo(
 
 async def department_assignee(session: AsyncSession, tenant_id: uuid.UUID, department: str) -> uuid.UUID | None:
     """The active colleague of a department with the fewest open todos (ties: longest-standing)."""
-    open_count = (
-        sa.select(sa.func.count(Todo.id))
-        .where(Todo.tenant_id == tenant_id, Todo.assignee_id == User.id, Todo.status == "open",
-               Todo.deleted_at.is_(None))
-        .scalar_subquery()
-    )
-    return await session.scalar(
-        sa.select(User.id)
-        .where(User.tenant_id == tenant_id, User.department == department, User.is_active.is_(True))
-        .order_by(open_count, User.created_at, User.id)
-        .limit(1)
-    )
+    return await repo.least_loaded_in_department(session, tenant_id, department)
 
 
-async def admins(session: AsyncSession, tenant_id: uuid.UUID) -> uuid.UUID | None:
-    return await session.scalar(
-        sa.select(User.id)
-        .where(User.tenant_id == tenant_id, User.role == "admin", User.is_active.is_(True))
-        .order_by(User.created_at)
-        .limit(1)
-    )
+async def first_admin(session: AsyncSession, tenant_id: uuid.UUID) -> uuid.UUID | None:
+    return await repo.first_admin(session, tenant_id)
