@@ -197,6 +197,64 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('attachment_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), server_default=sa.text("'[]'"), nullable=False))
 
     # ### end Alembic commands ###
+    _seed_existing_tenants()
+
+
+_JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql')
+
+
+def _seed_existing_tenants() -> None:
+    """Tenants created before this revision get the default action templates and pipelines that
+    signup now seeds, so their follow-ups keep working. The tables are spelled out as they stand
+    at this revision (not the current models), so later revisions cannot break this step."""
+    import copy
+    import uuid
+    from datetime import UTC, datetime
+
+    from salescore.action.defaults import ACTION_TEMPLATES
+    from salescore.pipeline.defaults import DEFAULT_PIPELINES
+
+    bind = op.get_bind()
+    tenants = sa.table('tenants', sa.column('id', sa.Uuid()))
+    tenant_ids = list(bind.execute(sa.select(tenants.c.id)).scalars())
+    if not tenant_ids:
+        return
+    at = salescore.kit.types.UTCDateTime(timezone=True)
+    templates = sa.table(
+        'action_templates', *(sa.column(c, t) for c, t in (
+            ('tenant_id', sa.Uuid()), ('id', sa.Uuid()), ('code', sa.String()), ('revision', sa.Integer()),
+            ('label', sa.String()), ('label_en', sa.String()), ('category', sa.String()), ('channel', sa.String()),
+            ('fields', _JSON), ('sync', _JSON), ('effects', _JSON), ('enabled', sa.Boolean()),
+            ('is_default', sa.Boolean()), ('created_at', at), ('updated_at', at), ('version', sa.Integer()))),
+    )
+    versions = sa.table(
+        'action_template_versions', *(sa.column(c, t) for c, t in (
+            ('tenant_id', sa.Uuid()), ('id', sa.Uuid()), ('template_id', sa.Uuid()), ('revision', sa.Integer()),
+            ('definition', _JSON), ('created_by', sa.Uuid()), ('created_at', at))),
+    )
+    pipelines = sa.table(
+        'pipelines', *(sa.column(c, t) for c, t in (
+            ('tenant_id', sa.Uuid()), ('id', sa.Uuid()), ('name', sa.String()), ('region', sa.String()),
+            ('stages', _JSON), ('is_default', sa.Boolean()), ('created_at', at), ('updated_at', at),
+            ('version', sa.Integer()))),
+    )
+    now = datetime.now(UTC)
+    template_rows, version_rows, pipeline_rows = [], [], []
+    for tenant_id in tenant_ids:
+        for spec in ACTION_TEMPLATES:
+            template_id = uuid.uuid4()
+            template_rows.append({**copy.deepcopy(spec), 'tenant_id': tenant_id, 'id': template_id, 'revision': 1,
+                                  'enabled': True, 'is_default': True, 'created_at': now, 'updated_at': now,
+                                  'version': 1})
+            version_rows.append({'tenant_id': tenant_id, 'id': uuid.uuid4(), 'template_id': template_id,
+                                 'revision': 1, 'definition': copy.deepcopy(spec), 'created_by': None,
+                                 'created_at': now})
+        for spec in DEFAULT_PIPELINES:
+            pipeline_rows.append({**copy.deepcopy(spec), 'tenant_id': tenant_id, 'id': uuid.uuid4(),
+                                  'created_at': now, 'updated_at': now, 'version': 1})
+    bind.execute(templates.insert(), template_rows)
+    bind.execute(versions.insert(), version_rows)
+    bind.execute(pipelines.insert(), pipeline_rows)
 
 
 def downgrade() -> None:

@@ -68,3 +68,33 @@ async def test_upgrade_from_empty_matches_models_and_downgrades() -> None:
         assert await _schema_diff(url) == []
     finally:
         await _drop(name)
+
+
+async def test_tenants_from_before_0002_get_the_default_configuration() -> None:
+    """Upgrading a live database: existing tenants get the templates and pipelines signup seeds."""
+    import sqlalchemy as sa
+
+    from salescore.action.defaults import ACTION_TEMPLATES
+
+    url, name = await _fresh_database()
+    engine = create_engine(url)
+    try:
+        await asyncio.to_thread(upgrade, url, "0001")
+        tenant_id = uuid.uuid4()
+        async with engine.begin() as conn:
+            tenants = sa.table("tenants", sa.column("id", sa.Uuid()), sa.column("name"), sa.column("timezone"),
+                               sa.column("created_at", sa.DateTime()))
+            await conn.execute(tenants.insert().values(id=tenant_id, name="老租户", timezone="Asia/Shanghai",
+                                                       created_at=sa.func.now()))
+        await asyncio.to_thread(upgrade, url)
+        async with engine.connect() as conn:
+            templates = sa.table("action_templates", sa.column("code"), sa.column("tenant_id", sa.Uuid()))
+            codes = set((await conn.execute(
+                sa.select(templates.c.code).where(templates.c.tenant_id == tenant_id)
+            )).scalars())
+            defaults = (await conn.execute(sa.text("SELECT count(*) FROM pipelines WHERE is_default"))).scalar()
+        assert codes == {t["code"] for t in ACTION_TEMPLATES}
+        assert defaults == 1
+    finally:
+        await engine.dispose()
+        await _drop(name)
