@@ -129,7 +129,8 @@ def _body(ids: Ids) -> bytes:
             "channel": "call",
             "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
             "summary": "电话沟通了新一季滤材采购计划，客户要求下周提供报价和样品，技术部需确认耐温参数。",
-            "actions": [{"code": "send_quote", "fields": {"amount": 128000, "currency": "CNY"}}],
+            # A validated action with its row and event (no sync), as a rep records on most calls.
+            "actions": [{"code": "objection_handled", "fields": {"category": "价格", "resolution": "提供TCO对比表"}}],
             "contact_ids": [ids.contact_id],
         },
         ensure_ascii=False,

@@ -7,6 +7,7 @@ generates the 《客户技术确认单》 the rep sends the customer.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, time
 
 import sqlalchemy as sa
@@ -38,10 +39,14 @@ async def _records(session: AsyncSession, event: Event) -> tuple[Customer | None
     return customer, deals[0] if len(deals) == 1 else None
 
 
-@on("action.performed", name="action.demo_todo")
+def _has_effect(effect: str) -> Callable[[Event], bool]:
+    return lambda event: effect in (event.payload or {}).get("effects", [])
+
+
+@on("action.performed", name="action.demo_todo", when=_has_effect("demo_todo"))
 async def demo_todo(session: AsyncSession, event: Event) -> None:
     payload = event.payload
-    if "demo_todo" not in payload.get("effects", []) or not payload.get("fields", {}).get("date"):
+    if not payload.get("fields", {}).get("date"):
         return
     customer, deal = await _records(session, event)
     if customer is None or customer.deleted_at is not None:
@@ -57,10 +62,8 @@ async def demo_todo(session: AsyncSession, event: Event) -> None:
     )
 
 
-@on("action.performed", name="action.tech_confirmation_document")
+@on("action.performed", name="action.tech_confirmation_document", when=_has_effect("tech_confirmation_document"))
 async def tech_confirmation_document(session: AsyncSession, event: Event) -> None:
-    if "tech_confirmation_document" not in event.payload.get("effects", []):
-        return
     customer, deal = await _records(session, event)
     if customer is None or customer.deleted_at is not None:
         return

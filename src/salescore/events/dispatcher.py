@@ -34,7 +34,7 @@ async def process_event(
         event = await session.scalar(sa.select(Event).where(Event.id == event_id))
         if event is None or event.processed_at is not None:
             return True
-        handlers = handlers_for(event.type)
+        handlers = handlers_for(event)
         if handlers:
             done = set(
                 await session.scalars(
