@@ -158,11 +158,19 @@ def _process_events(settings: Settings) -> None:
     async def run() -> None:
         runtime = await Runtime.start(settings, background=False)
         try:
-            async with runtime.sessionmaker() as session:
-                pending = await unprocessed_event_ids(session, older_than=timedelta(0))
-            for event_id in pending:
-                await runtime.process(event_id)
+            # Handlers emit events of their own: go until nothing is left, and let the in-process
+            # queue finish before stopping (a consumer cancelled mid-transaction would keep
+            # SQLite's write lock from the fuzzed app).
+            for _ in range(10):
+                async with runtime.sessionmaker() as session:
+                    pending = await unprocessed_event_ids(session, older_than=timedelta(0))
+                if not pending:
+                    break
+                for event_id in pending:
+                    await runtime.process(event_id)
+                await runtime.drain()
         finally:
+            await runtime.drain()
             await runtime.stop()
 
     with ThreadPoolExecutor(1) as pool:

@@ -1,4 +1,5 @@
-"""Demo data (§14): deterministic generation, one real seed per test database, the demo logins work."""
+"""Demo data (§14): deterministic generation, one real seed per test database, the demo logins work,
+and the written tenant tells the seed articles' stories (actions, daily reports, 张磊, stage moves)."""
 
 from __future__ import annotations
 
@@ -6,46 +7,47 @@ import os
 import subprocess
 import sys
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from salescore.config import Settings
 from salescore.demo import data
-from salescore.demo.generate import TABLES, DemoGenerator
+from salescore.demo.generate import CST, WINDOW_DAYS
+from salescore.demo.reports import GO_LIVE_DAYS
 from salescore.demo.seed import SeedReport, run_seed
+from salescore.kit.db import create_engine
+from salescore.kit.types import utcnow
+from salescore.kit.workdays import workdays_in
+from salescore.models import (
+    ActionRecord,
+    DailyReport,
+    FollowUp,
+    Opportunity,
+    Pipeline,
+    StageChange,
+    User,
+)
+from tests.demo.conftest import ANCHOR, generate
 from tests.support import Harness
-
-ANCHOR = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-TENANT, ADMIN = uuid.UUID(int=1), uuid.UUID(int=2)
-
-
-def generate(seed: int, anchor: datetime = ANCHOR) -> dict[str, Any]:
-    g = DemoGenerator(
-        seed=seed, scale="S", tenant_id=TENANT, admin_id=ADMIN, anchor=anchor, password_hash="x"
-    )
-    rows: dict[str, Any] = {"teams": g.org.teams, "users": g.org.users, **{t: [] for t in TABLES}}
-    for batch in g.batches(size=64):
-        for table in TABLES:
-            rows[table].extend(batch[table])
-    return rows
-
-
-@pytest.fixture(scope="module")
-def generated() -> dict[str, Any]:
-    return generate(7)
 
 
 def test_same_seed_same_tenant_other_seed_another(generated: dict[str, Any]) -> None:
-    assert generate(7) == generated
+    again = generate(7)
+    for table in ("action_records", "stage_changes", "daily_reports"):
+        assert again[table] == generated[table], table
+    assert again == generated
     other = generate(8)
     assert [c["name"] for c in other["customers"]] != [c["name"] for c in generated["customers"]]
     assert {c["id"] for c in other["customers"]}.isdisjoint({c["id"] for c in generated["customers"]})
+    assert [r["submitted_at"] for r in other["daily_reports"]] != [
+        r["submitted_at"] for r in generated["daily_reports"]]
 
 
 def test_a_later_anchor_moves_the_times_not_the_people(generated: dict[str, Any]) -> None:
@@ -60,7 +62,9 @@ def test_a_later_anchor_moves_the_times_not_the_people(generated: dict[str, Any]
 def test_scale_s_is_a_realistic_tenant(generated: dict[str, Any]) -> None:
     customers, deals, follow_ups = generated["customers"], generated["opportunities"], generated["follow_ups"]
     assert len(customers) == 200
-    assert 3_000 <= len(follow_ups) <= 5_500 and 220 <= len(deals) <= 400
+    # About half of scale S's follow-ups come from six months of daily reports (3件事 + 1 progress).
+    assert 5_000 <= len(follow_ups) <= 8_500 and 220 <= len(deals) <= 400
+    assert 1_000 <= len(generated["daily_reports"]) <= 2_000
     assert {c["industry"] for c in customers} == {"工业滤材", "精密模具", "医疗器械", "智能仓储", "快消", "美妆零售"}
     assert {t["name"] for t in generated["teams"]} == {"华东", "华南", "西南", "杭州门店"}
     assert {t["kind"] for t in generated["teams"]} == {"sales", "store"}
@@ -72,11 +76,11 @@ def test_scale_s_is_a_realistic_tenant(generated: dict[str, Any]) -> None:
     assert any(c["country"] in ("越南", "泰国", "印度尼西亚", "马来西亚") for c in customers)
     assert {d["currency"] for d in deals} - {"CNY"}, "foreign deals are in their own currency"
     assert {d["status"] for d in deals} >= {"open", "won", "lost"}
-    assert {d["stage"] for d in deals} == set(data.STAGES)
+    assert {d["stage"] for d in deals if d["pipeline_id"] == uuid.UUID(int=3)} == set(data.STAGES)
     assert {f["channel"] for f in follow_ups} >= {"call", "visit", "wechat", "meeting", "email"}
     codes = Counter(a["code"] for f in follow_ups for a in f["actions"])
     for code in ("proposal_sent", "contract_push", "quote_submitted", "competitor_feedback",
-                 "contract_signed"):
+                 "contract_signed", "internal_collab", "objection_handled"):
         assert codes[code] > 0, code
     assert generated["todos"] and generated["notifications"]
 
@@ -96,7 +100,7 @@ def test_history_is_consistent(generated: dict[str, Any]) -> None:
     for d in generated["opportunities"]:
         assert d["customer_id"] in customer_ids and d["created_at"] <= ANCHOR
         if d["status"] == "won":
-            assert d["stage"] == "签约" and d["won_at"] and d["won_at"] <= ANCHOR
+            assert d["stage"] in ("签约", "院长办公会决策") and d["won_at"] and d["won_at"] <= ANCHOR
             assert d["quote_submitted_at"] <= d["won_at"]
         if d["status"] in ("lost", "lost_pending_review"):
             assert d["lost_at"] and d["lost_at"] <= ANCHOR
@@ -163,6 +167,127 @@ async def test_demo_logins_see_their_share(demo: SeedReport, h: Harness) -> None
     assert len(deals) == demo.counts["opportunities"] and {d["currency"] for d in deals} > {"CNY"}
     r = await h.client.get("/api/v1/notifications", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200, r.text
+
+
+@pytest.fixture(scope="module")
+async def written(demo: SeedReport, settings: Settings) -> dict[str, Any]:
+    """The demo tenant's rows as the database holds them (what analytics will read)."""
+    tenant = demo.tenant_id
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+
+            async def rows(table: sa.Table) -> list[dict[str, Any]]:
+                result = await conn.execute(sa.select(table).where(table.c.tenant_id == tenant))
+                return [dict(r._mapping) for r in result]
+
+            out = {
+                name: await rows(model.__table__)
+                for name, model in (
+                    ("follow_ups", FollowUp), ("action_records", ActionRecord), ("daily_reports", DailyReport),
+                    ("opportunities", Opportunity), ("stage_changes", StageChange), ("pipelines", Pipeline),
+                    ("users", User),
+                )
+            }
+    finally:
+        await engine.dispose()
+    out["today"] = utcnow().astimezone(CST).date()
+    return out
+
+
+def test_every_action_has_exactly_one_record(written: dict[str, Any]) -> None:
+    actions = {
+        (f["id"], position): (action, f)
+        for f in written["follow_ups"] for position, action in enumerate(f["actions"])
+    }
+    records = Counter((r["follow_up_id"], r["position"]) for r in written["action_records"])
+    assert set(records) == set(actions) and set(records.values()) == {1}
+    for record in written["action_records"]:
+        action, fu = actions[(record["follow_up_id"], record["position"])]
+        assert (record["code"], record["fields"], record["template_revision"]) == (
+            action["code"], action["fields"], action["template_revision"]) and record["template_revision"] == 1
+        assert record["occurred_at"] == fu["occurred_at"]
+        assert record["local_date"] == fu["occurred_at"].astimezone(CST).date()
+        assert (record["user_id"], record["customer_id"], record["opportunity_id"], record["created_via"]) == (
+            fu["user_id"], fu["customer_id"], fu["opportunity_id"], fu["created_via"])
+
+
+def test_daily_reports_go_live_story(written: dict[str, Any]) -> None:
+    follow_ups = {f["id"]: f for f in written["follow_ups"]}
+    reports = written["daily_reports"]
+    for report in reports:
+        for entry in [*report["items"], report["progress"]]:
+            assert follow_ups[uuid.UUID(entry["follow_up_id"])]["created_via"] == "daily_report"
+    today = written["today"]
+    go_live = today - timedelta(days=GO_LIVE_DAYS)
+    writers = sum(1 for u in written["users"] if u["role"] in ("rep", "manager"))
+    before_days = workdays_in(today - timedelta(days=WINDOW_DAYS), go_live - timedelta(days=1))
+    after_days = workdays_in(go_live, today - timedelta(days=1))
+    before = [r for r in reports if r["report_date"] < go_live]
+    after = [r for r in reports if r["report_date"] >= go_live]
+    assert 0.45 <= len(before) / (writers * len(before_days)) <= 0.65
+    assert 0.9 <= len(after) / (writers * len(after_days)) <= 1.0
+    assert 1.8 <= sum(r["delay_seconds"] for r in before) / len(before) / 86_400 <= 2.8, "日报平均延迟2.3天"
+    assert sum(r["on_time"] for r in after) / len(after) >= 0.85
+
+
+def test_zhang_lei_sends_proposals_that_never_win(written: dict[str, Any]) -> None:
+    names = {u["id"]: u["name"] for u in written["users"]}
+    since = written["today"] - timedelta(days=60)
+    proposals = [r for r in written["action_records"] if r["code"] == "proposal_sent"]
+    zhang = [r for r in proposals if names[r["user_id"]] == "张磊"]
+    assert len({r["local_date"] for r in zhang if r["local_date"] >= since}) >= 10
+    won: dict[uuid.UUID, list[datetime]] = defaultdict(list)
+    for deal in written["opportunities"]:
+        if deal["status"] == "won":
+            won[deal["customer_id"]].append(deal["won_at"])
+    assert not any(won[r["customer_id"]] for r in zhang)
+    converted = {
+        r["user_id"] for r in proposals
+        if names[r["user_id"]] != "张磊"
+        and any(r["occurred_at"] <= at <= r["occurred_at"] + timedelta(days=90) for at in won[r["customer_id"]])
+    }
+    assert len(converted) >= 3, "other reps' proposals are followed by wins"
+
+
+def test_every_deal_stands_where_its_last_stage_change_left_it(written: dict[str, Any]) -> None:
+    trails: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for change in written["stage_changes"]:
+        trails[change["opportunity_id"]].append(change)
+    pipelines = {p["id"]: p for p in written["pipelines"]}
+    default = next(p["id"] for p in written["pipelines"] if p["is_default"])
+    for deal in written["opportunities"]:
+        trail = sorted(trails[deal["id"]], key=lambda c: c["at"])
+        assert trail and trail[0]["via"] == "create" and all(c["compliant"] for c in trail)
+        assert deal["stage"] == trail[-1]["to_stage"] and deal["pipeline_id"] == trail[-1]["pipeline_id"]
+        assert deal["stage"] in [s["code"] for s in pipelines[deal["pipeline_id"]]["stages"]]
+    used = Counter(d["pipeline_id"] for d in written["opportunities"])
+    assert used.most_common(1)[0][0] == default and len(used) == 2, "a few deals take the hospital path"
+
+
+async def test_analytics_show_the_stories(demo: SeedReport, h: Harness, written: dict[str, Any]) -> None:
+    token = await h.login(f"director@{data.EMAIL_DOMAIN}", data.PASSWORD)
+    headers = {"Authorization": f"Bearer {token}"}
+    r = await h.client.get("/api/v1/analytics/action-effectiveness", headers=headers)  # the last 30 days
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert any(i["name"] == "张磊" and i["code"] == "proposal_sent" and i["high_activity_zero_conversion"]
+               for i in items)
+    assert any(i["name"] != "张磊" and i["code"] == "proposal_sent" and i["wins"] > 0 for i in items)
+    go_live = written["today"] - timedelta(days=GO_LIVE_DAYS)
+    periods = {
+        "before": (written["today"] - timedelta(days=WINDOW_DAYS), go_live - timedelta(days=1)),
+        "after": (go_live + timedelta(days=7), written["today"] - timedelta(days=1)),
+    }
+    totals = {}
+    for name, (start, end) in periods.items():
+        params = {"from": start.isoformat(), "to": end.isoformat()}
+        r = await h.client.get("/api/v1/analytics/daily-reports", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        totals[name] = r.json()["total"]
+    assert 0.45 <= totals["before"]["submission_rate"] <= 0.65
+    assert 1.8 <= totals["before"]["mean_delay_days"] <= 2.8
+    assert totals["after"]["submission_rate"] >= 0.95 and totals["after"]["on_time_rate"] >= 0.9
 
 
 def test_cli_seeds_a_new_sqlite_file_and_prints_the_logins(tmp_path: Path) -> None:

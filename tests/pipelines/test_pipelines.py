@@ -121,3 +121,22 @@ async def test_clone_and_config_access(h: Harness) -> None:
     assert again["stages"][1]["required_actions"] == []
     r = await h.client.delete(f"/api/v1/pipelines/{default['id']}", headers=org.director.headers)
     assert r.status_code == 409
+
+
+async def test_contract_push_follows_the_deals_own_pipeline(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    hospital = (await _pipelines(h, rep))["医院采购路径（医疗器械）"]
+    customer = await h.customer(rep, industry="医疗器械")
+    deal = await h.opportunity(rep, customer["id"], pipeline_id=hospital["id"],
+                               custom={"clinical_trial_application": True})
+    push = {"customer_id": customer["id"], "channel": "visit",
+            "actions": [{"code": "contract_push", "fields": {"stage": "设备科主任评估", "expected_sign_date": "2027-03-01"}}]}
+    r = await h.client.post("/api/v1/follow-ups", json=push, headers=rep.headers)
+    assert r.status_code == 201, r.text
+    d = (await h.client.get(f"/api/v1/opportunities/{deal['id']}", headers=rep.headers)).json()
+    assert d["stage"] == "设备科主任评估" and d["expected_close_date"] == "2027-03-01"
+    push["actions"][0]["fields"]["stage"] = "报价"  # a stage of another pipeline
+    r = await h.client.post("/api/v1/follow-ups", json=push, headers=rep.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "actions.0.fields.stage"
+    assert "采购科初筛" in r.json()["errors"][0]["message"]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.action import repository as repo
 from salescore.action.defaults import ACTION_TEMPLATES
 from salescore.action.schemas import TemplateCreate, TemplateUpdate
-from salescore.action.validation import CheckedAction, check_definition, check_fields
+from salescore.action.validation import CheckedAction, check_definition, check_fields, stage_fields
 from salescore.audit.service import record, snapshot
 from salescore.kit.crud import reject_nulls
 from salescore.kit.errors import Conflict, FieldError, Unprocessable
@@ -20,6 +20,7 @@ from salescore.kit.i18n import Lang, label_of
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
 from salescore.models import ActionTemplate, ActionTemplateVersion, Opportunity, Tenant, User
+from salescore.pipeline import service as pipeline_service
 from salescore.tenancy.service import register_tenant_seeder
 
 DEFINITION_KEYS = ("label", "label_en", "category", "channel", "fields", "sync", "effects")
@@ -136,6 +137,9 @@ async def check_actions(session: AsyncSession, principal: Principal, actions: li
     found = await repo.templates_by_code(session, principal.tenant_id, (a.code for a in actions))
     errors: list[FieldError] = []
     checked: list[CheckedAction] = []
+    stages = None
+    if any(stage_fields(t) for t in found.values()):
+        stages = await pipeline_service.stage_codes_in_use(session, principal.tenant_id)
     for index, action in enumerate(actions):
         template = found.get(action.code)
         if template is None:
@@ -144,7 +148,7 @@ async def check_actions(session: AsyncSession, principal: Principal, actions: li
         if not template.enabled:
             errors.append(FieldError(action.code_path, f"action {action.code} is disabled"))
             continue
-        clean, attachments = check_fields(template, action.fields, action.fields_path, errors)
+        clean, attachments = check_fields(template, action.fields, action.fields_path, errors, stages)
         checked.append(CheckedAction(action.code, clean, template, index, attachments))
     if not errors and any(c.attachment_ids for c in checked):
         await _check_attachments(session, principal, checked, errors)

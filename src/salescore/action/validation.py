@@ -120,10 +120,14 @@ def _raise() -> Any:
 
 
 def check_fields(
-    template: Any, fields: dict[str, Any], prefix: str, errors: list[FieldError]
+    template: Any, fields: dict[str, Any], prefix: str, errors: list[FieldError],
+    stages: set[str] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[str, uuid.UUID]]]:
     """Normalised fields of one action; attachment references returned for a later lookup."""
     specs = {s["key"]: s for s in template.fields}
+    # A field that writes the deal's stage takes any stage of the tenant's pipelines here (`stages`)
+    # and must be one of the deal's own pipeline when it moves; its listed options are the default's.
+    stage_keys = stage_fields(template) if stages is not None else set()
     clean: dict[str, Any] = {}
     attachments: list[tuple[str, uuid.UUID]] = []
     for key in fields:
@@ -136,6 +140,9 @@ def check_fields(
             if spec.get("required"):
                 errors.append(FieldError(path, "required"))
             continue
+        if key in stage_keys and isinstance(value, str) and value in (stages or set()):
+            clean[key] = value
+            continue
         normalised = check_value(spec, value, path, errors)
         if normalised is None:
             continue
@@ -143,6 +150,10 @@ def check_fields(
         if spec["type"] == "attachment":
             attachments.append((path, uuid.UUID(normalised)))
     return clean, attachments
+
+
+def stage_fields(template: Any) -> set[str]:
+    return {e.get("field") for e in template.sync if e["target"] == "opportunity.stage" and e.get("field")}
 
 
 def check_definition(fields: list[dict[str, Any]], sync: list[dict[str, Any]]) -> list[FieldError]:

@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salescore.demo import data, phrases
+from salescore.demo.actions import act, action_rows
 from salescore.demo.data import Country, Industry, TeamSpec
 from salescore.demo.deal_story import walk_deal
+from salescore.demo.profile import annual_purchase, contacts, legacy_grade
 from salescore.demo.generate import Batch, Member, Row, Weighted
 from salescore.demo.work import todos_and_cards
 
@@ -31,7 +33,6 @@ OPEN_STAGE = Weighted(((0, 35), (1, 30), (2, 20), (3, 15)))
 LOST_STAGE = Weighted(((0, 30), (1, 35), (2, 20), (3, 15)))
 REPEAT_DEAL = Weighted((("open", 50), ("won", 35), ("lost", 15)))
 PROSPECT_DEAL = Weighted((("open", 80), ("lost", 15), ("lost_pending_review", 5)))
-ROLE_PICK = Weighted(data.ROLE_WEIGHTS)
 SOURCE_PICKS = {
     "domestic": Weighted(data.SOURCES), "foreign": Weighted(data.FOREIGN_SOURCES),
     "store": Weighted(data.STORE_SOURCES),
@@ -96,15 +97,13 @@ class Account:
     ) -> Row:
         g, rng = self.generator, self.generator.rng
         user = user or self.owner
+        # Entered in the app, by an integration or imported; the author's daily report may list it
+        # later (reports.ReportBook.claim), which makes it a daily_report follow-up.
         r = rng.random()
-        if r < 0.35:  # ticked in the evening's daily report: happens at 18:00 (§4)
-            via, occurred = "daily_report", g.at(min(day, g.today - timedelta(days=1)), 18)
-            late = rng.uniform(0.5, 5) if rng.random() < 0.65 else 24 * rng.uniform(1, 4) * user.lateness
-        else:
-            occurred = g.work_moment(day)
-            via = "app" if r < 0.92 else "api" if r < 0.96 else "import"
-            late = {"app": rng.expovariate(1 / (0.7 * user.lateness)), "api": rng.uniform(0.02, 0.2),
-                    "import": 24 * rng.uniform(3, 30)}[via]
+        occurred = g.work_moment(day)
+        via = "app" if r < 0.88 else "api" if r < 0.94 else "import"
+        late = {"app": rng.expovariate(1 / (0.7 * user.lateness)), "api": rng.uniform(0.02, 0.2),
+                "import": 24 * rng.uniform(3, 30)}[via]
         recorded = min(occurred + timedelta(seconds=int(late * 3600)), g.anchor)
         contact_ids = self.contact_ids
         if len(contact_ids) > 1 and rng.random() < 0.3:
@@ -179,7 +178,7 @@ def build_account(acct: Account, batch: Batch) -> None:
     if plans:
         created_day = min(created_day, min(p.days[0] for p in plans) - timedelta(days=rng.randint(1, 30)))
     created_at = g.work_moment(created_day)
-    acct.contacts = _contacts(acct, lifecycle, created_at)
+    acct.contacts = contacts(acct, lifecycle, created_at)
     acct.contact_ids = [str(c["id"]) for c in acct.contacts]
 
     deals = [_deal(acct, plan, batch) for plan in plans]
@@ -190,7 +189,7 @@ def build_account(acct: Account, batch: Batch) -> None:
     if lifecycle == "lost" and deals:
         quiet_since = max(d["lost_at"] or d["created_at"] for d in deals) + timedelta(days=15)
     start = max(created_at, g.window_start)
-    g.follow_ups_owed += scale.follow_ups / scale.customers
+    g.follow_ups_owed += (scale.follow_ups - g.reports.budget_cut) / scale.customers
     affordable = g.follow_ups_owed - g.follow_ups_made - milestones
     everyday = max(0 if plans else 1, min(round(target) - milestones, round(affordable)))
     for k in range(everyday):
@@ -198,8 +197,9 @@ def build_account(acct: Account, batch: Batch) -> None:
         _everyday_follow_up(acct, day, first=k == 0 and not plans, spans=spans, zhang=zhang)
 
     g.follow_ups_made += len(acct.follow_ups)
+    g.reports.claim(acct, deals)  # before anything reads recorded_at: a claimed one is recorded later
     last = max((f["recorded_at"] for f in acct.follow_ups), default=created_at)
-    annual = _annual_purchase(acct, lifecycle)
+    annual = annual_purchase(acct, lifecycle)
     flags = {"lead": 0.1, "prospect": 0.4, "customer": 0.8, "lost": 0.3}[lifecycle]
     known = acct.requirements_known
     tags = rng.sample(acct.industry.tags, rng.randint(0, 2))
@@ -220,7 +220,7 @@ def build_account(acct: Account, batch: Batch) -> None:
             "drawings": known or rng.random() < flags, "tech_params": known or rng.random() < flags,
             "budget_range": known or rng.random() < flags * 0.8,
         },
-        "grade": _legacy_grade(acct, annual) if lifecycle != "lead" else None,
+        "grade": legacy_grade(acct, annual) if lifecycle != "lead" else None,
         "health_score": None, "graded_at": None,
         "external_refs": excel_ref,
         "custom": {}, "version": 1, "created_at": created_at, "updated_at": max(last, created_at),
@@ -228,6 +228,8 @@ def build_account(acct: Account, batch: Batch) -> None:
     })
     batch["contacts"].extend(acct.contacts)
     batch["follow_ups"].extend(acct.follow_ups)
+    batch["action_records"].extend(action_rows(g, acct.follow_ups))
+    g.reports.remember(acct, batch["customers"][-1], deals)
     todos_and_cards(acct, batch["customers"][-1], deals, batch, in_pool=in_pool)
 
 
@@ -286,64 +288,15 @@ def _everyday_follow_up(acct: Account, day: date, *, first: bool, spans: list[An
     if first:
         summary = acct.say(rng.choice(phrases.NEW_LEAD_SUMMARIES))
         channel = "call"
-        actions.append({"code": "phone_new_customer", "fields": {"count": 1}})
-    elif zhang and rng.random() < 0.5:
+        actions.append(act("phone_new_customer", count=1))
+    elif zhang and rng.random() < 0.5:  # the same stale template to every customer (seed article)
         need = rng.choice(acct.industry.core_needs)
         summary = acct.say(phrases.ACTION_SUMMARIES["proposal_sent"], core_need=need)
-        actions.append({"code": "proposal_sent", "fields": {
-            "core_need": need, "decision_maker_role": "procurement", "customization": 1}})
+        actions.append(act("proposal_sent", core_need=need, decision_maker_role="procurement",
+                           customization=1))
     else:
         summary = acct.remark()
     row = acct.follow_up(day, summary, actions, deal_id=deal_id, channel=channel)
     if row["channel"] == "visit" and not actions and rng.random() < 0.5:
-        row["actions"].append({"code": "customer_visit", "fields": {}})
-
-
-def _contacts(acct: Account, lifecycle: str, created_at: datetime) -> list[Row]:
-    g, rng = acct.generator, acct.generator.rng
-    if acct.member:
-        specs = [(acct.short, "本人", "user")]
-    else:
-        n = {"lead": (1, 2), "prospect": (1, 3), "customer": (2, 4), "lost": (1, 3)}[lifecycle]
-        roles: list[str] = []
-        for _ in range(rng.randint(*n)):
-            role = ROLE_PICK(rng)
-            roles.append(role if role not in roles else "other")
-        specs = []
-        for role in roles:
-            titles = acct.industry.titles.get(role) or ("联系人",)
-            name = rng.choice(acct.country.people) if acct.country else g.person()
-            specs.append((name, rng.choice(titles), role))
-    rows = []
-    for name, title, role in specs:
-        email = None
-        if acct.country:
-            email = f"{name.split()[0].lower()}{rng.randint(1, 99)}@example.com"
-        elif rng.random() < 0.25:
-            email = f"{role}.{rng.randint(100, 999)}@example.com"
-        at = created_at + timedelta(minutes=rng.randint(0, 30))
-        at = min(at, g.anchor)
-        rows.append({
-            "id": g.uid(), "tenant_id": g.tenant_id, "customer_id": acct.id, "name": name, "title": title,
-            "decision_role": role, "phone": g.phone(), "email": email,
-            "wechat": f"wxid_{rng.getrandbits(40):010x}" if rng.random() < 0.6 else None,
-            "version": 1, "created_at": at, "updated_at": at, "deleted_at": None,
-        })
-    return rows
-
-
-def _annual_purchase(acct: Account, lifecycle: str) -> Decimal | None:
-    g = acct.generator
-    if lifecycle == "lead" and g.rng.random() < 0.5:
-        return None
-    lo, hi = acct.industry.purchase_range
-    if acct.team.kind == "store" and not acct.member:
-        lo, hi = 20_000, 300_000
-    return Decimal(g.money(lo, hi))
-
-
-def _legacy_grade(acct: Account, annual: Decimal | None) -> str:
-    """The old single-criterion grading (年采购额 ≥ 300万 = A) the health model replaces."""
-    a, b = (20_000, 5_000) if acct.team.kind == "store" else (3_000_000, 800_000)
-    value = annual or 0
-    return "A" if value >= a else "B" if value >= b else "C"
+        met = rng.choice(acct.contacts)["name"] if acct.contacts else None
+        row["actions"].append(act("customer_visit", **({"contacts_met": met} if met else {})))

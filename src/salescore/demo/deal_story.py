@@ -1,7 +1,10 @@
-"""A deal walked through 初谈 → 报价 → 样机测试 → 终审 → 签约 by the follow-ups that moved it.
+"""A deal walked through its pipeline by the follow-ups that moved it.
 
-Each stage change is a follow-up with the §4 action that implies it (quote_submitted,
-contract_push, contract_signed, ...); the deal's timestamps are those follow-ups' occurred_at.
+Default pipeline 初谈 → 报价 → 样机测试 → 终审 → 签约: each move is a follow-up with the §4 action
+that makes it (contract_push, with quote_submitted / contract_signed alongside). Hospital path
+(医疗器械, 采购科初筛 → 设备科主任评估 → 院长办公会决策): the rep reports each level in a follow-up
+and moves the deal through the stage endpoint once the hospital's required flag is set. The
+deal's timestamps are those follow-ups' occurred_at.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salescore.demo import data, phrases
-from salescore.demo.data import STAGES
+from salescore.demo.actions import act
 from salescore.demo.generate import Batch, Row, Weighted
+from salescore.demo.stages import DEFAULT_STAGES, HOSPITAL_SHARE, HOSPITAL_STAGES, StageTrail
 
 if TYPE_CHECKING:
     from salescore.demo.activity import Account, DealPlan
@@ -25,8 +29,13 @@ CLAIMS = {
 }
 DEAL_SUFFIXES = ("项目", "采购", "改造项目", "年度框架")
 DECIDERS = ("technical", "procurement", "executive", "finance")
-RICH_ODDS = {"tech": 0.5, "competitor": 0.4, "objection": 0.3, "executive": 0.4, "payment": 0.7}
-LEAN_ODDS = {"tech": 0.4, "competitor": 0.25, "objection": 0.1, "executive": 0.25, "payment": 0.5}
+# revision: a reworked proposal late in the deal, so proposal_sent is also seen shortly before wins.
+RICH_ODDS = {
+    "tech": 0.5, "competitor": 0.4, "objection": 0.3, "executive": 0.4, "payment": 0.7, "revision": 0.5,
+}
+LEAN_ODDS = {
+    "tech": 0.4, "competitor": 0.25, "objection": 0.1, "executive": 0.25, "payment": 0.5, "revision": 0.3,
+}
 
 
 def money_text(amount: Decimal, currency: str) -> str:
@@ -44,6 +53,11 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
     actions_text = phrases.ACTION_SUMMARIES
     stamps: dict[str, Any] = {}
     touched: list[Row] = []
+    custom: dict[str, Any] = {}
+    hospital = (g.pipelines.hospital is not None and industry.name == "医疗器械" and "医院" in acct.name
+                and rng.random() < HOSPITAL_SHARE)
+    trail = (StageTrail(g.pipelines.hospital, HOSPITAL_STAGES) if hospital
+             else StageTrail(g.pipelines.default, DEFAULT_STAGES))
 
     def say(template: str, **extra: Any) -> str:
         return acct.say(template, product=product, **extra)
@@ -70,25 +84,25 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
     odds = LEAN_ODDS if lean else RICH_ODDS
 
     def tech_action() -> dict[str, Any]:
-        return {"code": "tech_requirement_update",
-                "fields": {"drawings": True, "tech_params": True, "budget_range": rng.random() < 0.7}}
+        # A flag the rep leaves unticked is omitted: sending false would clear the customer's flag.
+        budget = {"budget_range": True} if rng.random() < 0.7 else {}
+        return act("tech_requirement_update", drawings=True, tech_params=True, **budget)
 
-    def push(stage: str) -> dict[str, Any]:
-        return {"code": "contract_push", "fields": {"stage": stage, "expected_sign_date": close.isoformat()}}
+    def push(stage: str) -> list[dict[str, Any]]:
+        # contract_push only knows the default stages: hospital deals move through the stage endpoint.
+        return [] if hospital else [act("contract_push", stage=stage, expected_sign_date=close.isoformat())]
 
     opener = phrases.NEW_LEAD_SUMMARIES if rng.random() < 0.5 else phrases.SUMMARIES[industry.name]
     first = acct.follow_up(d[0], say(rng.choice(opener)), deal_id=deal_id,
                            channel=rng.choice(("visit", "call", "meeting")))
     touched.append(first)
+    trail.open(first["occurred_at"])
     next_day = d[1] if k >= 1 else d[0] + timedelta(days=14)
     tech = k >= 1 and rng.random() < odds["tech"] and not acct.member
     if k >= 1 or rng.random() < 0.6:
         need = rng.choice(industry.core_needs)
-        actions = [{
-            "code": "proposal_sent",
-            "fields": {"core_need": need, "decision_maker_role": rng.choice(DECIDERS),
-                       "customization": rng.randint(1, 5)},
-        }]
+        actions = [act("proposal_sent", core_need=need, decision_maker_role=rng.choice(DECIDERS),
+                       customization=rng.randint(1, 5))]
         if tech and lean:  # one follow-up carries both actions
             actions.append(tech_action())
         fu(between(d[0], next_day), say(actions_text["proposal_sent"], core_need=need), actions,
@@ -99,25 +113,27 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
             fu(between(d[0], d[1]), say(actions_text["tech_requirement_update"]), [tech_action()])
     confirm = None
     if k >= 1:
-        quote = fu(d[1], say(actions_text["quote_submitted"], amount=money_text(amount, acct.currency)), [
-            {"code": "quote_submitted", "fields": {"amount": int(amount)}}, push("报价"),
-        ], channel=rng.choice(("email", "wechat", "visit")))
+        quote = fu(d[1], say(actions_text["quote_submitted"], amount=money_text(amount, acct.currency)),
+                   [act("quote_submitted", amount=int(amount)), *push("报价")],
+                   channel=rng.choice(("email", "wechat", "visit")))
+        if not hospital:
+            trail.move("报价", quote, "action")
         stamps["quote_submitted_at"] = quote["occurred_at"] if quote else None
-        if (k >= 2 and rng.random() < 0.9) or (k == 1 and rng.random() < 0.3):
+        # 签约 requires a confirmed quote: a deal that reaches signing always had one.
+        if (k >= 2 and (k >= 4 or rng.random() < 0.9)) or (k == 1 and rng.random() < 0.3):
             hi = d[2] if k >= 2 else d[1] + timedelta(days=7)
-            confirm = fu(between(d[1], hi), say(actions_text["quote_confirmed"]),
-                         [{"code": "quote_confirmed", "fields": {}}])
+            confirm = fu(between(d[1], hi), say(actions_text["quote_confirmed"]), [act("quote_confirmed")])
             stamps["quote_confirmed_at"] = confirm["occurred_at"] if confirm else None
     if k >= 2:
         if industry.name == "精密模具":
             response = rng.choice(("客户已阅", "需修改部位"))
-            fields = {"response": response, "parts": "浇口位置、冷却水路"} if response == "需修改部位" else {
-                "response": response}
+            # The 技术确认单 answer belongs to the generated document; the action only carries a note.
+            note = "客户反馈需修改部位：浇口位置、冷却水路" if response == "需修改部位" else "客户已阅3D方案"
             row = fu(between(d[1], d[2]), say(actions_text["solution_3d_provided"], response=response),
-                     [{"code": "solution_3d_provided", "fields": fields}])
+                     [act("solution_3d_provided", note=note)])
             if row and response == "需修改部位":
                 acct.tasks.append(("tech", row["occurred_at"], deal_id, row["id"]))
-        demo = {"code": "demo_scheduled", "fields": {"date": d[2].isoformat()}}
+        demo = act("demo_scheduled", date=d[2].isoformat())
         if lean and confirm is not None:
             confirm["actions"].append(demo)
             row = confirm
@@ -125,25 +141,47 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
             row = fu(between(d[1], d[2]), say(actions_text["demo_scheduled"], date=d[2].isoformat()), [demo])
         if row:
             acct.tasks.append(("demo", g.at(d[2], 10), deal_id, row["id"]))
-        fu(d[2], say(actions_text["contract_push"], stage="样机测试", date=close.isoformat()), [push("样机测试")],
-           channel="demo")
+        if hospital:
+            row = fu(d[2], say(phrases.HOSPITAL_STEPS[0]), channel="visit")
+            if row:
+                custom["clinical_trial_application"] = True
+            trail.move(HOSPITAL_STAGES[1], row, "api")
+        else:
+            row = fu(d[2], say(actions_text["contract_push"], stage="样机测试", date=close.isoformat()),
+                     push("样机测试"), channel="demo")
+            trail.move("样机测试", row, "action")
     if k >= 3:
-        fu(d[3], say(actions_text["contract_push"], stage="终审", date=close.isoformat()), [push("终审")])
+        if hospital:
+            row = fu(d[3], say(phrases.HOSPITAL_STEPS[1]), channel="visit")
+            if row:
+                custom["department_training_booked"] = True
+            trail.move(HOSPITAL_STAGES[2], row, "api")
+        else:
+            row = fu(d[3], say(actions_text["contract_push"], stage="终审", date=close.isoformat()), push("终审"))
+            trail.move("终审", row, "action")
+        until = d[4] if k >= 4 else d[3] + timedelta(days=10)
         if rng.random() < odds["executive"]:
             boss = acct.manager if rng.random() < 0.7 else g.org.by_role("director")[0]
-            fu(between(d[3], d[4] if k >= 4 else d[3] + timedelta(days=10)),
-               say(actions_text["executive_visit"]), [{"code": "executive_visit", "fields": {}}],
+            fu(between(d[3], until), say(actions_text["executive_visit"]), [act("executive_visit")],
                user=boss, channel="visit")
+        if rng.random() < odds["revision"]:
+            need = rng.choice(industry.core_needs)
+            fu(between(d[3], until), say(phrases.PROPOSAL_REVISED, core_need=need), [
+                act("proposal_sent", core_need=need, decision_maker_role=rng.choice(DECIDERS),
+                    customization=rng.randint(3, 5)),
+            ], channel=rng.choice(("email", "wechat")))
     if k >= 4:
         signed = fu(d[4], say(actions_text["contract_signed"], amount=money_text(amount, acct.currency))
-                    + phrases.WON_EXTRA, [{"code": "contract_signed", "fields": {}}, push("签约")],
+                    + phrases.WON_EXTRA, [act("contract_signed"), *push("签约")],
                     channel=rng.choice(("visit", "meeting")))
+        if not hospital:
+            trail.move("签约", signed, "action")
         stamps["contract_signed_at"] = stamps["won_at"] = signed["occurred_at"] if signed else None
         if rng.random() < odds["payment"]:
             paid = (amount * Decimal(rng.choice(("0.3", "0.5", "1")))).quantize(Decimal(1))
             row = fu(d[4] + timedelta(days=rng.randint(10, 60)),
                      say(actions_text["payment_received"], amount=money_text(paid, acct.currency)),
-                     [{"code": "payment_received", "fields": {"amount": int(paid)}}], channel="wechat")
+                     [act("payment_received", amount=int(paid))], channel="wechat")
             if row:
                 acct.tasks.append(("finance", row["occurred_at"], deal_id, row["id"]))
 
@@ -153,15 +191,13 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
         rival = rng.choice(industry.competitors)
         if rival not in competitors:
             competitors.append(rival)
-        fu(between(d[0], last_day), say(actions_text["competitor_feedback"], competitor=rival), [{
-            "code": "competitor_feedback",
-            "fields": {"competitor": rival, "note": f"对方报价低约{rng.randint(5, 25)}%"},
-        }])
+        fu(between(d[0], last_day), say(actions_text["competitor_feedback"], competitor=rival),
+           [act("competitor_feedback", competitor=rival, note=f"对方报价低约{rng.randint(5, 25)}%")])
     if rng.random() < odds["objection"]:
         category, resolution = rng.choice(phrases.OBJECTIONS)
         fu(between(d[0], last_day),
            say(actions_text["objection_handled"], category=category, resolution=resolution),
-           [{"code": "objection_handled", "fields": {"category": category, "resolution": resolution}}])
+           [act("objection_handled", category=category, resolution=resolution)])
     reason = None
     if plan.end is not None:
         reason = rng.choice(data.LOST_REASONS)
@@ -169,7 +205,7 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
         lost = fu(plan.end, acct.say(phrases.LOST_SUMMARY, competitor=winner, reason=reason))
         stamps["lost_at"] = lost["occurred_at"] if lost else g.at(plan.end, 17)
 
-    stage = STAGES[k]
+    stage = trail.stage
     claim = CLAIMS[min(k, 3)](rng) if plan.status == "open" and rng.random() < 0.8 else None
     if plan.status == "won":
         claim = "commit"
@@ -177,16 +213,18 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
             else f"{acct.short}{product}{rng.choice(DEAL_SUFFIXES)}")
     row = {
         "id": deal_id, "tenant_id": g.tenant_id, "customer_id": acct.id, "owner_id": acct.owner.id,
-        "name": name[:200], "pipeline_id": None, "stage": stage, "amount": amount, "currency": acct.currency,
+        "name": name[:200], "pipeline_id": trail.pipeline_id, "stage": stage, "amount": amount,
+        "currency": acct.currency,
         "expected_close_date": close, "status": plan.status, "product_line": product,
         "competitors": competitors, "rep_forecast_category": claim, "maturity": 0.0,
         "forecast_category": "unqualified",
         "quote_submitted_at": stamps.get("quote_submitted_at"),
         "quote_confirmed_at": stamps.get("quote_confirmed_at"),
         "contract_signed_at": stamps.get("contract_signed_at"), "won_at": stamps.get("won_at"),
-        "lost_at": stamps.get("lost_at"), "lost_reason": reason, "external_refs": [], "custom": {},
+        "lost_at": stamps.get("lost_at"), "lost_reason": reason, "external_refs": [], "custom": custom,
         "version": 1, "created_at": first["occurred_at"],
         "updated_at": max(f["recorded_at"] for f in touched), "deleted_at": None,
     }
     batch["opportunities"].append(row)
+    batch["stage_changes"].extend(trail.rows(g, deal_id, acct.owner.id))
     return row

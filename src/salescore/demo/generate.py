@@ -2,7 +2,8 @@
 
 Everything is drawn from one `random.Random(seed)` in a fixed order, ids included, so the same
 seed gives the same tenant; times are placed relative to `anchor` (the run's "now"). Customers are
-produced in batches so scale M (1M follow-ups) never sits in memory at once.
+produced in batches so scale M (1M follow-ups) never sits in memory at once; the daily reports
+(reports.py) come last, in a batch of their own, because a report spans many customers.
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ from typing import Any, Generic, TypeVar
 
 from salescore.demo import data
 from salescore.demo.data import INDUSTRIES, Country, Industry, Scale, TeamSpec
+from salescore.demo.stages import DemoPipelines
+from salescore.kit.workdays import is_workday
 
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 WINDOW_DAYS = 182  # six months of follow-ups before the anchor
-TABLES = ("customers", "contacts", "opportunities", "follow_ups", "todos", "notifications")
+# In insertion order: every table after the ones its rows point at.
+TABLES = ("customers", "contacts", "opportunities", "follow_ups", "action_records", "stage_changes", "todos",
+          "notifications", "daily_reports")
 Row = dict[str, Any]
 Batch = dict[str, list[Row]]
 T = TypeVar("T")
@@ -68,27 +73,20 @@ class DemoOrg:
         return [m for m in self.members if m.role == "staff" and m.department == department]
 
 
-def is_workday(day: date) -> bool:
-    """The Chinese statutory calendar when it knows the year, else Monday–Friday."""
-    try:
-        import chinese_calendar
-
-        return bool(chinese_calendar.is_workday(day))
-    except (ImportError, NotImplementedError):
-        return day.weekday() < 5
-
-
 class DemoGenerator:
     def __init__(
         self, *, seed: int, scale: str | Scale, tenant_id: uuid.UUID, admin_id: uuid.UUID,
-        anchor: datetime, password_hash: str = "",
+        anchor: datetime, password_hash: str = "", pipelines: DemoPipelines | None = None,
     ) -> None:
+        from salescore.demo.reports import ReportBook
+
         self.rng = random.Random(seed)
         self.scale = data.SCALES[scale] if isinstance(scale, str) else scale
         self.tenant_id = tenant_id
         self.admin_id = admin_id
         self.anchor = anchor.astimezone(UTC)
         self.password_hash = password_hash
+        self.pipelines = pipelines or DemoPipelines()
         self.today = self.anchor.astimezone(CST).date()
         days = [self.today - timedelta(days=n) for n in range(WINDOW_DAYS, 0, -1)]
         self.window_start = self.at(days[0], 0)
@@ -102,6 +100,7 @@ class DemoGenerator:
         self.follow_ups_owed = 0.0
         self.follow_ups_made = 0
         self.org: DemoOrg = self._build_org()
+        self.reports = ReportBook(self)
 
     # ---- small helpers -------------------------------------------------------------------
     def uid(self) -> uuid.UUID:
@@ -225,6 +224,7 @@ class DemoGenerator:
                 batch = {t: [] for t in TABLES}
         if batch["customers"]:
             yield batch
+        yield self.reports.final_batch(TABLES)
 
     def _customer_name(
         self, spec: TeamSpec, industry: Industry, cities: tuple[str, ...], country: Country | None,

@@ -95,6 +95,30 @@ ACTION_SUMMARIES = {
     "internal_collab": "内部协同：请{department}支持{product}技术答疑。",
 }
 
+PROPOSAL_REVISED = "根据{title}意见修改{product}方案并重新发送，客户核心诉求：{core_need}。"
+
+# The hospital path (医疗器械): what the rep reports when the deal reaches each decision level.
+HOSPITAL_STEPS = (
+    "{customer}临床试用申请表已提交，采购科初筛通过，进入设备科主任评估。",
+    "{product}科室培训预约已完成，设备科评估通过，提交院长办公会决策。",
+)
+
+# Daily-report items the rep ticks in the evening (每日3件事) and the one customer progress line.
+REPORT_NOTES = {
+    "phone_new_customer": "今天电话触达新客户{n}家，{customer}有初步意向，已加微信发资料。",
+    "customer_visit": "拜访{customer}，与{contact}（{title}）沟通{product}使用情况和后续需求。",
+    "internal_collab": "内部协同：请{department}支持{customer}的{product}技术答疑。",
+    "executive_visit": "陪同拜访{customer}{title}，沟通年度合作计划。",
+}
+PROGRESS_NOTES = (
+    "{customer}：{contact}反馈内部还在比选，预计下周给答复。",
+    "{customer}：已约{title}下周面谈，重点沟通{product}交付周期。",
+    "{customer}：客户对方案整体认可，等待采购流程。",
+    "{customer}：{competitor}也在接触客户，需要尽快安排技术交流。",
+    "{customer}：客户预算还没批，先保持联系，月底再跟进。",
+)
+COLLAB_DEPARTMENTS = (("tech", "技术部"), ("product", "产品部"), ("finance", "财务"))
+
 OBJECTIONS = (
     ("价格", "提供TCO对比测算，说明三年综合成本更低。"),
     ("交付", "协调生产排期，承诺分批交付首批提前两周。"),

@@ -40,7 +40,8 @@ def todos_and_cards(acct: Account, customer: Row, deals: list[Row], batch: Batch
             "description": None, "due_at": due, "status": "done" if done else "open", "source": source,
             "source_ref": ref, "customer_id": acct.id, "opportunity_id": deal_id,
             "requires_attachment": attachment, "created_by": by.id, "completed_at": completed,
-            "dedupe_key": None, "version": 1, "created_at": created, "updated_at": completed or created,
+            "dedupe_key": None, "attachment_ids": [], "version": 1, "created_at": created,
+            "updated_at": completed or created,
             "deleted_at": None,
         })
         if assignee.id != by.id:

@@ -39,6 +39,12 @@ async def pipeline_by_id(session: AsyncSession, tenant_id: uuid.UUID, pipeline_i
     )
 
 
+async def all_pipelines(session: AsyncSession, tenant_id: uuid.UUID) -> list[Pipeline]:
+    return list(await session.scalars(
+        sa.select(Pipeline).where(Pipeline.tenant_id == tenant_id, Pipeline.deleted_at.is_(None))
+    ))
+
+
 async def clear_default(session: AsyncSession, tenant_id: uuid.UUID, keep: uuid.UUID) -> None:
     await session.execute(
         sa.update(Pipeline)

@@ -118,6 +118,11 @@ async def delete_pipeline(session: AsyncSession, principal: Principal, pipeline:
     record(session, principal, action="delete", entity="pipeline", obj=pipeline, before=before)
 
 
+async def stage_codes_in_use(session: AsyncSession, tenant_id: uuid.UUID) -> set[str]:
+    """Every stage code of the tenant's pipelines (an action's stage field may name any of them)."""
+    return {code for p in await repo.all_pipelines(session, tenant_id) for code in rules.stage_codes(p)}
+
+
 # --- deals ---------------------------------------------------------------------------------------
 
 async def pipeline_for_new_deal(
