@@ -140,3 +140,13 @@ async def test_contract_push_follows_the_deals_own_pipeline(h: Harness) -> None:
     r = await h.client.post("/api/v1/follow-ups", json=push, headers=rep.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "actions.0.fields.stage"
     assert "采购科初筛" in r.json()["errors"][0]["message"]
+
+
+async def test_stage_changes_read_as_from_to_at_by(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    customer = await h.customer(rep)
+    deal = await h.opportunity(rep, customer["id"])
+    await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "报价"}, headers=rep.headers)
+    last = (await h.client.get(f"/api/v1/opportunities/{deal['id']}/stage-changes", headers=rep.headers)).json()[-1]
+    assert (last["from"], last["to"], last["by"]) == ("初谈", "报价", rep.user_id) and last["at"]

@@ -88,6 +88,9 @@ class StageChangeRead(OutModel):
     id: uuid.UUID
     opportunity_id: uuid.UUID
     pipeline_id: uuid.UUID | None
+    from_: str | None = Field(validation_alias="from_stage", serialization_alias="from")
+    to: str | None = Field(validation_alias="to_stage")
+    by: uuid.UUID | None = Field(validation_alias="by_id", description="Who moved it")
     from_stage: str | None
     to_stage: str | None
     at: datetime
