@@ -129,6 +129,20 @@ class Harness:
         assert r.status_code == 201, r.text
         return r.json()
 
+    async def strict_pipeline(self, director: Actor) -> str:
+        """The default stages with every kind of requirement switched on (the seeded default has none)."""
+        stages = [
+            {"code": "初谈"},
+            {"code": "报价", "required_fields": ["amount"]},
+            {"code": "样机测试", "required_actions": ["quote_submitted"]},
+            {"code": "终审", "required_fields": ["expected_close_date"]},
+            {"code": "签约", "required_actions": ["quote_confirmed"]},
+        ]
+        r = await self.client.post("/api/v1/pipelines", json={"name": f"严格流程-{uuid.uuid4().hex[:4]}", "stages": stages},
+                                   headers=director.headers)
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
     async def drain(self) -> None:
         """Process every event enqueued so far, on whichever queue the runtime uses."""
         await self.runtime.drain()

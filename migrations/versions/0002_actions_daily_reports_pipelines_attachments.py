@@ -187,6 +187,7 @@ def upgrade() -> None:
     with op.batch_alter_table('action_records', schema=None) as batch_op:
         batch_op.create_index('ix_action_records_tenant_code_occurred', ['tenant_id', 'code', 'occurred_at'], unique=False)
         batch_op.create_index('ix_action_records_tenant_customer', ['tenant_id', 'customer_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_action_records_tenant_follow_up', ['tenant_id', 'follow_up_id'], unique=False)
         batch_op.create_index('ix_action_records_tenant_opportunity', ['tenant_id', 'opportunity_id', 'code'], unique=False)
         batch_op.create_index('ix_action_records_tenant_user_date', ['tenant_id', 'user_id', 'local_date'], unique=False)
 
@@ -239,18 +240,23 @@ def _seed_existing_tenants() -> None:
             ('version', sa.Integer()))),
     )
     now = datetime.now(UTC)
+    # Only the keys these tables had at this revision: a key the defaults gain later is not theirs.
+    template_keys = {c.name for c in templates.columns}
+    pipeline_keys = {c.name for c in pipelines.columns}
     template_rows, version_rows, pipeline_rows = [], [], []
     for tenant_id in tenant_ids:
         for spec in ACTION_TEMPLATES:
             template_id = uuid.uuid4()
-            template_rows.append({**copy.deepcopy(spec), 'tenant_id': tenant_id, 'id': template_id, 'revision': 1,
+            template_rows.append({**{k: copy.deepcopy(v) for k, v in spec.items() if k in template_keys},
+                                  'tenant_id': tenant_id, 'id': template_id, 'revision': 1,
                                   'enabled': True, 'is_default': True, 'created_at': now, 'updated_at': now,
                                   'version': 1})
             version_rows.append({'tenant_id': tenant_id, 'id': uuid.uuid4(), 'template_id': template_id,
                                  'revision': 1, 'definition': copy.deepcopy(spec), 'created_by': None,
                                  'created_at': now})
         for spec in DEFAULT_PIPELINES:
-            pipeline_rows.append({**copy.deepcopy(spec), 'tenant_id': tenant_id, 'id': uuid.uuid4(),
+            pipeline_rows.append({**{k: copy.deepcopy(v) for k, v in spec.items() if k in pipeline_keys},
+                                  'tenant_id': tenant_id, 'id': uuid.uuid4(),
                                   'created_at': now, 'updated_at': now, 'version': 1})
     bind.execute(templates.insert(), template_rows)
     bind.execute(versions.insert(), version_rows)
@@ -268,6 +274,7 @@ def downgrade() -> None:
     with op.batch_alter_table('action_records', schema=None) as batch_op:
         batch_op.drop_index('ix_action_records_tenant_user_date')
         batch_op.drop_index('ix_action_records_tenant_opportunity')
+        batch_op.drop_index('ix_action_records_tenant_follow_up')
         batch_op.drop_index('ix_action_records_tenant_customer')
         batch_op.drop_index('ix_action_records_tenant_code_occurred')
 

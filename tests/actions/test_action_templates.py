@@ -107,7 +107,7 @@ async def test_contract_push_syncs_stage_and_close_date_at_the_actions_moment(h:
 async def test_contract_push_obeys_stage_rules(h: Harness) -> None:
     org = await h.org()
     rep = org.reps[0]
-    customer, deal = await _deal(h, rep)
+    customer, deal = await _deal(h, rep, pipeline_id=await h.strict_pipeline(org.director))
     r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json={
         "customer_id": customer["id"], "channel": "meeting",
         "actions": [{"code": "contract_push", "fields": {"stage": "签约", "expected_sign_date": "2027-01-15"}}],
@@ -120,17 +120,27 @@ async def test_contract_push_obeys_stage_rules(h: Harness) -> None:
     assert d["stage"] == "初谈" and d["expected_close_date"] is None  # nothing half-written
 
 
-async def test_ambiguous_or_missing_deal_is_rejected(h: Harness) -> None:
+async def test_which_deal_an_action_writes_to(h: Harness) -> None:
     org = await h.org()
     rep = org.reps[0]
     customer = await h.customer(rep)
-    body = {"customer_id": customer["id"], "channel": "email",
-            "actions": [{"code": "quote_confirmed", "fields": {}}]}
-    r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json=body)
+    feedback = {"customer_id": customer["id"], "channel": "email",
+                "actions": [{"code": "competitor_feedback", "fields": {"competitor": "友商B"}}]}
+    push = {"customer_id": customer["id"], "channel": "meeting",
+            "actions": [{"code": "contract_push", "fields": {"stage": "报价", "expected_sign_date": "2027-01-01"}}]}
+    # No open deal: the action is recorded for the customer; a stage move has nothing to move.
+    r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json=feedback)
+    assert r.status_code == 201 and r.json()["opportunity_id"] is None, r.text
+    r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json=push)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "opportunity_id"
+    # A deal the rep cannot see (another rep owns it) is never the one written to.
+    hidden = await h.opportunity(org.director, customer["id"], owner_id=org.reps[1].user_id)
+    r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json=push)
+    assert r.status_code == 422
+    assert (await h.client.get(f"/api/v1/opportunities/{hidden['id']}", headers=org.director.headers)).json()["stage"] == "初谈"
     await h.opportunity(rep, customer["id"])
     await h.opportunity(rep, customer["id"])
-    r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json=body)
+    r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json=feedback)
     assert r.status_code == 422 and "ambiguous" in r.json()["errors"][0]["message"]
 
 

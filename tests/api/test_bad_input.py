@@ -59,6 +59,7 @@ async def tenant(app: Any, client: Any, settings: Any) -> Tenant:
         "template_id": next(x["id"] for x in (await h.client.get(AT, headers=admin.headers)).json()
                             if x["code"] == "customer_visit"),
         "pipeline_id": next(x["id"] for x in (await h.client.get(P, headers=admin.headers)).json() if x["is_default"]),
+        "strict_deal_id": (await h.opportunity(admin, customer["id"], pipeline_id=await h.strict_pipeline(admin)))["id"],
     }
     return Tenant(h, admin, ids)
 
@@ -263,7 +264,18 @@ CASES = [
         _fu(opportunity_id="{opportunity_id}",
             actions=[{"code": "contract_push", "fields": {"stage": "谈判", "expected_sign_date": "2027-01-01"}}]),
         guard=DEAL),
+    Bad("action number too large", "POST", F, "actions.0.fields.count",
+        _fu(actions=[{"code": "phone_new_customer", "fields": {"count": 10**400}}]), guard=F),
+    Bad("action text field not text", "POST", F, "actions.0.fields.note",
+        _fu(actions=[{"code": "internal_collab", "fields": {"department": "tech", "note": {"a": [1]}}}]), guard=F),
     # action templates
+    Bad("template sync type mismatch", "POST", AT, "sync.0.field",
+        {"code": "x_d", "label": "丁", "fields": [{"key": "when", "label": "何时", "type": "text"}],
+         "sync": [{"target": "opportunity.expected_close_date", "field": "when"}]}, guard=AT),
+    Bad("template forecast options", "POST", AT, "sync.0.field",
+        {"code": "x_e", "label": "戊", "fields": [{"key": "c", "label": "C", "type": "enum",
+                                                   "options": [{"value": "surely", "label": "稳"}]}],
+         "sync": [{"target": "opportunity.rep_forecast_category", "field": "c"}]}, guard=AT),
     Bad("template code pattern", "POST", AT, "code", {"code": "Bad Code", "label": "坏"}, guard=AT),
     Bad("template field type", "POST", AT, "fields.0.type",
         {"code": "x_a", "label": "甲", "fields": [{"key": "a", "label": "A", "type": "color"}]}, guard=AT),
@@ -285,8 +297,9 @@ CASES = [
         {"name": "流程", "stages": [_stage("初谈", sla_hours=0)]}, guard=P),
     Bad("pipeline patch default off", "PATCH", PIPELINE, "is_default", {"is_default": False}, guard=PIPELINE),
     Bad("stage unknown", "POST", DEAL + "/stage", "stage", {"stage": "谈判"}, guard=DEAL),
-    Bad("stage missing requirements", "POST", DEAL + "/stage", "required_actions.quote_confirmed",
-        {"stage": "签约"}, guard=DEAL),
+    Bad("stage missing requirements", "POST", O + "/{strict_deal_id}/stage", "required_actions.quote_confirmed",
+        {"stage": "签约"}, guard=O + "/{strict_deal_id}"),
+    Bad("deal patch stage with status", "PATCH", DEAL, "stage", {"stage": "报价", "status": "won"}, guard=DEAL),
     Bad("stage move in the future", "POST", DEAL + "/stage", "at", {"stage": "报价", "at": FUTURE}, guard=DEAL),
     Bad("win in the future", "POST", DEAL + "/win", "won_at", {"won_at": FUTURE}, guard=DEAL),
     Bad("deal pipeline unknown", "POST", O, "pipeline_id", _deal(pipeline_id=GHOST), guard=O),
@@ -301,6 +314,7 @@ CASES = [
     Bad("report impossible date", "POST", DR, "date", _report(date="2026-02-30"), guard=DR),
     Bad("report date as unix time", "POST", DR, "date", _report(date=1_700_000_000), guard=DR),
     Bad("report date in the future", "POST", DR, "date", _report(date="2099-01-01"), guard=DR),
+    Bad("report date long ago", "POST", DR, "date", _report(date="1900-01-01"), guard=DR),
     Bad("report unknown action", "POST", DR, "items.0.action_code", _report(items=[_item(action_code="teleport")]),
         guard=DR),
     Bad("report field wrong type", "POST", DR, "items.0.fields.count",

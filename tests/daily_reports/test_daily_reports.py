@@ -98,7 +98,8 @@ async def test_bad_reports_are_rejected_without_side_effects(h: Harness) -> None
           "progress": {"customer_id": a["id"], "note": "x"}}, "items.0.customer_id"),
         ({"date": day, "items": [{"customer_id": a["id"], "action_code": "customer_visit"}],
           "progress": {"customer_id": foreign["id"], "note": "x"}}, "progress.customer_id"),
-        ({"date": day, "items": [{"customer_id": b["id"], "action_code": "quote_confirmed"}],
+        ({"date": day, "items": [{"customer_id": b["id"], "action_code": "contract_push",
+                                  "fields": {"stage": "报价", "expected_sign_date": "2027-01-01"}}],
           "progress": {"customer_id": a["id"], "note": "x"}}, "items.0.opportunity_id"),
     ]
     for body, field in cases:
@@ -160,3 +161,57 @@ async def test_deadline_is_10_next_workday_and_configurable(h: Harness) -> None:
     r = await h.client.patch("/api/v1/tenant", headers=org.admin.headers,
                              json={"settings": {"daily_report_deadline": {"time": "25:00"}}})
     assert r.status_code == 422
+
+
+async def test_amending_only_notes_never_repeats_effects(h: Harness) -> None:
+    org, rep, a, b, deal = await _setup(h)
+    demo_day = (today() + timedelta(days=3)).isoformat()
+    body = {"date": today().isoformat(), "items": [
+        {"customer_id": a["id"], "action_code": "demo_scheduled", "fields": {"date": demo_day}},
+        {"customer_id": a["id"], "action_code": "demo_scheduled", "fields": {"date": demo_day}},
+    ], "progress": {"customer_id": a["id"], "note": "约好演示"}}
+    report = (await h.client.post("/api/v1/daily-reports", json=body, headers=rep.headers)).json()
+    await h.drain()
+    body["items"] = [{**body["items"][0], "note": "客户技术部全员参加"}]  # one item left, with a note
+    body["progress"]["note"] = "约好演示，客户确认人数"
+    r = await h.client.put(f"/api/v1/daily-reports/{report['id']}", json=body, headers=rep.headers)
+    assert r.status_code == 200, r.text
+    amended = r.json()
+    assert amended["items"][0]["follow_up_id"] == report["items"][0]["follow_up_id"]
+    assert amended["progress"]["follow_up_id"] == report["progress"]["follow_up_id"]
+    await h.drain()
+    fu = (await h.client.get(f"/api/v1/follow-ups/{amended['items'][0]['follow_up_id']}", headers=rep.headers)).json()
+    assert fu["summary"] == "客户技术部全员参加"
+    live = (await h.client.get("/api/v1/follow-ups?limit=50", headers=rep.headers)).json()["items"]
+    assert len(live) == 2  # the kept item and the progress: the duplicate item's follow-up is retired
+    todos = (await h.client.get(f"/api/v1/todos?customer_id={a['id']}", headers=rep.headers)).json()["items"]
+    assert len(todos) == 2  # one per demo action submitted; the amendment added none
+    # An item whose follow-up was deleted by hand is written anew, never left pointing at nothing.
+    await h.client.delete(f"/api/v1/follow-ups/{amended['items'][0]['follow_up_id']}", headers=rep.headers)
+    r = await h.client.put(f"/api/v1/daily-reports/{report['id']}", json=body, headers=rep.headers)
+    again = r.json()["items"][0]["follow_up_id"]
+    assert again != amended["items"][0]["follow_up_id"]
+    assert (await h.client.get(f"/api/v1/follow-ups/{again}", headers=rep.headers)).status_code == 200
+
+
+async def test_a_tick_never_undoes_a_win(h: Harness) -> None:
+    org, rep, a, b, deal = await _setup(h)
+    assert (await h.client.post(f"/api/v1/opportunities/{deal['id']}/win", headers=rep.headers)).status_code == 200
+    r = await h.client.post("/api/v1/daily-reports", headers=rep.headers, json={
+        "date": today().isoformat(),
+        "items": [{"customer_id": a["id"], "opportunity_id": deal["id"], "action_code": "contract_push",
+                   "fields": {"stage": "初谈", "expected_sign_date": "2027-01-01"}}],
+        "progress": {"customer_id": a["id"], "note": "x"}})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "items.0.fields.stage"
+    d = (await h.client.get(f"/api/v1/opportunities/{deal['id']}", headers=rep.headers)).json()
+    assert d["status"] == "won" and d["won_at"]
+
+
+async def test_far_past_actions_west_of_utc(h: Harness) -> None:
+    org, rep, a, b, deal = await _setup(h)
+    r = await h.client.patch("/api/v1/tenant", json={"timezone": "America/New_York"}, headers=org.admin.headers)
+    assert r.status_code == 200
+    r = await h.client.post("/api/v1/follow-ups", headers=rep.headers, json={
+        "customer_id": b["id"], "channel": "call", "occurred_at": "0001-01-01T01:00:00Z",
+        "actions": [{"code": "phone_new_customer", "fields": {"count": 1}}]})
+    assert r.status_code == 201, r.text

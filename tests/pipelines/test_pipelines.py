@@ -23,6 +23,7 @@ async def test_seeded_pipelines(h: Harness) -> None:
     assert expected["报价"] == ["requirement_confirmation"]
     assert len(expected["终审"]) == 3 and len(expected["签约"]) == 4
     hospital = pipelines["医院采购路径（医疗器械）"]
+    assert all(not s["required_fields"] and not s["required_actions"] for s in default["stages"])  # §5: evidence only
     assert [(s["code"], s["required_fields"]) for s in hospital["stages"]] == [
         ("采购科初筛", []), ("设备科主任评估", ["clinical_trial_application"]),
         ("院长办公会决策", ["department_training_booked"]),
@@ -33,8 +34,9 @@ async def test_stage_move_lists_every_missing_requirement_then_succeeds(h: Harne
     org = await h.org()
     rep = org.reps[0]
     customer = await h.customer(rep)
-    deal = await h.opportunity(rep, customer["id"], amount=None)
-    assert deal["stage"] == "初谈" and deal["pipeline_id"]
+    strict = await h.strict_pipeline(org.director)
+    deal = await h.opportunity(rep, customer["id"], amount=None, pipeline_id=strict)
+    assert deal["stage"] == "初谈" and deal["pipeline_id"] == strict
     r = await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "签约"}, headers=rep.headers)
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {

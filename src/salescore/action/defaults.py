@@ -2,7 +2,7 @@
 
 Field: {key, label, label_en, type, options?, required?, max_length?, min?, max?}; enum options are
 {value, label, label_en}. Sync entry: {target, field?, value?, mode?}:
-  target  an attribute the action writes (see action.sync.TARGETS);
+  target  an attribute the action writes (see action.validation.SET_TARGETS / CUSTOM_PREFIXES);
   field   the action field whose value is written, or
   value   "occurred_at" (the action's moment) / a literal;
   mode    "set" (default) or "append" (list targets such as opportunity.competitors).

@@ -8,6 +8,7 @@ so a contract_push obeys exactly what POST /opportunities/{id}/stage obeys.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,8 +40,6 @@ def _set_deal(deal: Opportunity, target: str, value: Any, mode: str) -> None:
     elif attr == "expected_close_date":
         deal.expected_close_date = date.fromisoformat(value)
     elif attr == "amount":
-        from decimal import Decimal
-
         deal.amount = Decimal(str(value))
     else:
         setattr(deal, attr, value)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.kit.crud import one_or_404
 from salescore.kit.principal import Principal
 from salescore.kit.types import utcnow
-from salescore.models import ActionRecord, ActionTemplate, ActionTemplateVersion, Opportunity
+from salescore.models import ActionRecord, ActionTemplate, ActionTemplateVersion
 
 
 def templates(principal: Principal) -> sa.Select[Any]:
@@ -55,18 +55,6 @@ def versions(principal: Principal, template_id: uuid.UUID) -> sa.Select[Any]:
         .where(ActionTemplateVersion.tenant_id == principal.tenant_id, ActionTemplateVersion.template_id == template_id)
         .order_by(ActionTemplateVersion.revision.desc())
     )
-
-
-async def open_deals_of(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Opportunity]:
-    rows = await session.scalars(
-        sa.select(Opportunity)
-        .where(
-            Opportunity.tenant_id == tenant_id, Opportunity.customer_id == customer_id,
-            Opportunity.deleted_at.is_(None), Opportunity.status == "open",
-        )
-        .limit(5)
-    )
-    return list(rows)
 
 
 async def retire_records(session: AsyncSession, tenant_id: uuid.UUID, follow_up_ids: Iterable[uuid.UUID]) -> None:

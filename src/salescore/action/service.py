@@ -20,6 +20,7 @@ from salescore.kit.i18n import Lang, label_of
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
 from salescore.models import ActionTemplate, ActionTemplateVersion, Opportunity, Tenant, User
+from salescore.opportunity import service as opportunity_service
 from salescore.pipeline import service as pipeline_service
 from salescore.tenancy.service import register_tenant_seeder
 
@@ -171,17 +172,22 @@ async def _check_attachments(
 
 
 async def resolve_deal(
-    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, given: Opportunity | None, path: str
-) -> Opportunity:
-    """The deal an action syncs to: the one given, or the customer's only open deal."""
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, given: Opportunity | None, path: str,
+    *, required: bool,
+) -> Opportunity | None:
+    """The deal an action syncs to: the one given, or the customer's only open deal (of those the
+    caller may see). Several → 422. None → the deal part of the sync is skipped, unless the action
+    moves a stage (`required`): a stage cannot exist without a deal."""
     if given is not None:
         return given
-    deals = await repo.open_deals_of(session, principal.tenant_id, customer_id)
+    deals = await opportunity_service.open_deals_of(session, principal, customer_id)
     if len(deals) == 1:
         return deals[0]
-    if not deals:
-        raise Unprocessable.field(path, "the customer has no open opportunity for this action; create one or give opportunity_id")
-    raise Unprocessable.field(path, f"ambiguous: the customer has {len(deals)} open opportunities; give opportunity_id")
+    if deals:
+        raise Unprocessable.field(path, f"ambiguous: the customer has {len(deals)} open opportunities; give opportunity_id")
+    if required:
+        raise Unprocessable.field(path, "the customer has no open opportunity to move; create one or give opportunity_id")
+    return None
 
 
 async def labels(session: AsyncSession, tenant_id: uuid.UUID, lang: Lang) -> dict[str, str]:

@@ -29,6 +29,15 @@ SET_TARGETS = {
     "customer.requirements.budget_range": "bool",
 }
 CUSTOM_PREFIXES = ("opportunity.custom.", "customer.custom.")
+# The field types that may feed each kind of target (a wrong pairing would store data the record
+# cannot hold or read back).
+FEEDS = {
+    "stage": {"enum", "text"}, "date": {"date"}, "number": {"number"}, "bool": {"bool"},
+    "list": {"text", "enum"}, "text": {"enum"},
+}
+FORECAST_CLAIMS = {"pipeline", "best_case", "commit"}
+DEFAULT_TEXT_LIMIT = 2000
+MAX_NUMBER = 1e15  # the range of money amounts (Numeric(18, 2))
 
 
 @dataclass
@@ -45,6 +54,10 @@ class CheckedAction:
     def touches_deal(self) -> bool:
         return any(s["target"].startswith("opportunity.") for s in self.template.sync)
 
+    @property
+    def moves_stage(self) -> bool:
+        return any(s["target"] == "opportunity.stage" for s in self.template.sync)
+
 
 def check_value(spec: dict[str, Any], value: Any, path: str, errors: list[FieldError]) -> Any:
     """The normalised value, or None after appending an error for `path`."""
@@ -56,7 +69,7 @@ def check_value(spec: dict[str, Any], value: Any, path: str, errors: list[FieldE
         if "\x00" in value:
             errors.append(FieldError(path, "must not contain NUL (U+0000) characters"))
             return None
-        limit = spec.get("max_length")
+        limit = spec.get("max_length") or DEFAULT_TEXT_LIMIT
         if limit and len(value) > limit:
             errors.append(FieldError(path, f"at most {limit} characters"))
             return None
@@ -67,8 +80,15 @@ def check_value(spec: dict[str, Any], value: Any, path: str, errors: list[FieldE
             return None
         return value
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             errors.append(FieldError(path, "must be a number"))
+            return None
+        try:
+            in_range = math.isfinite(value) and abs(value) <= MAX_NUMBER
+        except OverflowError:  # an integer too large for a float
+            in_range = False
+        if not in_range:
+            errors.append(FieldError(path, f"must be a number between -{MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}"))
             return None
         if spec.get("min") is not None and value < spec["min"]:
             errors.append(FieldError(path, f"must be ≥ {spec['min']:g}"))
@@ -107,16 +127,14 @@ def check_value(spec: dict[str, Any], value: Any, path: str, errors: list[FieldE
             return None
     if kind == "attachment":
         try:
-            return str(uuid.UUID(value)) if isinstance(value, str) else _raise()
-        except (ValueError, TypeError):
-            errors.append(FieldError(path, "must be an attachment id from POST /api/v1/attachments"))
-            return None
+            if isinstance(value, str):
+                return str(uuid.UUID(value))
+        except ValueError:
+            pass
+        errors.append(FieldError(path, "must be an attachment id from POST /api/v1/attachments"))
+        return None
     errors.append(FieldError(path, f"unsupported field type {kind}"))
     return None
-
-
-def _raise() -> Any:
-    raise TypeError
 
 
 def check_fields(
@@ -159,11 +177,11 @@ def stage_fields(template: Any) -> set[str]:
 def check_definition(fields: list[dict[str, Any]], sync: list[dict[str, Any]]) -> list[FieldError]:
     """A template definition a director submits: enum options present, sync targets known and fed."""
     errors: list[FieldError] = []
-    keys: dict[str, str] = {}
+    keys: dict[str, dict[str, Any]] = {}
     for i, spec in enumerate(fields):
         if spec["key"] in keys:
             errors.append(FieldError(f"fields.{i}.key", "duplicate field key"))
-        keys[spec["key"]] = spec["type"]
+        keys[spec["key"]] = spec
         if spec["type"] == "enum" and not spec.get("options"):
             errors.append(FieldError(f"fields.{i}.options", "an enum field needs options"))
         if spec.get("min") is not None and spec.get("max") is not None and spec["min"] > spec["max"]:
@@ -177,8 +195,16 @@ def check_definition(fields: list[dict[str, Any]], sync: list[dict[str, Any]]) -
         if (entry.get("field") is None) == (entry.get("value") is None):
             errors.append(FieldError(f"sync.{i}", "give exactly one of field or value"))
             continue
-        if entry.get("field") is not None and entry["field"] not in keys:
+        source = keys.get(entry["field"]) if entry.get("field") is not None else None
+        if entry.get("field") is not None and source is None:
             errors.append(FieldError(f"sync.{i}.field", "no such field in this template"))
+        elif source is not None and kind is not None and source["type"] not in FEEDS.get(kind, set()):
+            allowed = " or ".join(sorted(FEEDS.get(kind, set()))) or "no field (use value)"
+            errors.append(FieldError(f"sync.{i}.field", f"{target} takes a {allowed} field, not {source['type']}"))
+        elif source is not None and target == "opportunity.rep_forecast_category" and not {
+            o["value"] for o in source.get("options") or []
+        } <= FORECAST_CLAIMS:
+            errors.append(FieldError(f"sync.{i}.field", "options must be among pipeline, best_case, commit"))
         if entry.get("mode") == "append" and kind != "list":
             errors.append(FieldError(f"sync.{i}.mode", "append only applies to list targets"))
         if kind == "moment" and entry.get("value") != "occurred_at":

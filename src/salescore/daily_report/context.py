@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salescore.action import service as action_service
 from salescore.daily_report import repository as repo
+from salescore.opportunity import service as opportunity_service
 from salescore.kit.i18n import Lang
 from salescore.kit.principal import Principal
 from salescore.models import Customer, DailyReport
@@ -18,7 +20,7 @@ async def customer_context(session: AsyncSession, principal: Principal, customer
     return {
         "id": customer.id, "name": customer.name, "industry": customer.industry, "tags": customer.tags,
         "grade": customer.grade, "health_score": customer.health_score,
-        "open_opportunities": await repo.open_opportunities(session, principal.tenant_id, customer.id),
+        "open_opportunities": await opportunity_service.open_deals_of(session, principal, customer.id),
         # Signal detection (§9) stores hits per customer; until a customer has any, the list is empty.
         "open_signals": [],
         "recent_follow_ups": [
@@ -33,8 +35,6 @@ async def read_reports(
     session: AsyncSession, principal: Principal, reports: list[DailyReport], lang: Lang
 ) -> list[dict[str, Any]]:
     """Reports with customer names and industry tags resolved (one lookup for the whole page)."""
-    from salescore.action import service as action_service
-
     ids = {item["customer_id"] for r in reports for item in r.items} | {r.progress["customer_id"] for r in reports}
     customers = await repo.customer_briefs(session, principal.tenant_id, {uuid.UUID(i) for i in ids})
     labels = await action_service.labels(session, principal.tenant_id, lang)

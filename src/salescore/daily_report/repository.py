@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.kit.crud import one_or_404, where_equal
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import owner_visible, tenant_rows
-from salescore.models import Customer, DailyReport, FollowUp, Opportunity, User
+from salescore.models import Customer, DailyReport, FollowUp, User
 
 
 def reports(principal: Principal) -> sa.Select[Any]:
@@ -70,16 +70,5 @@ async def recent_follow_ups(session: AsyncSession, tenant_id: uuid.UUID, custome
         .where(FollowUp.tenant_id == tenant_id, FollowUp.customer_id == customer_id, FollowUp.deleted_at.is_(None))
         .order_by(FollowUp.occurred_at.desc(), FollowUp.id.desc())
         .limit(n)
-    )
-    return list(rows)
-
-
-async def open_opportunities(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Opportunity]:
-    rows = await session.scalars(
-        sa.select(Opportunity)
-        .where(Opportunity.tenant_id == tenant_id, Opportunity.customer_id == customer_id,
-               Opportunity.deleted_at.is_(None), Opportunity.status == "open")
-        .order_by(Opportunity.created_at.desc())
-        .limit(50)
     )
     return list(rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,8 @@ from salescore.opportunity import service as opportunity_service
 from salescore.tenancy.service import get_tenant, tenant_settings, workday_overrides
 
 DEFAULT_ACTION_HOUR = time(18, 0)
+# History may be imported, but not from before any company kept daily reports in software.
+EARLIEST_REPORT = date(2000, 1, 1)
 
 
 @dataclass
@@ -54,7 +56,7 @@ def end_of_day(tenant: Tenant, day: date) -> datetime:
 
 def _default_moment(tenant: Tenant, day: date) -> datetime:
     """An item without its own time happened at 18:00 on the report's date — never in the future."""
-    return min(workdays.local_datetime(day, DEFAULT_ACTION_HOUR, tenant.timezone), utcnow())
+    return min(workdays.local_datetime(day, DEFAULT_ACTION_HOUR, tenant.timezone), utcnow()).astimezone(UTC)
 
 
 async def _prepare(
@@ -128,11 +130,29 @@ async def _write_item(
         "customer_id": str(item.customer.id),
         "opportunity_id": str(item.deal.id) if item.deal is not None else None,
         "action_code": item.action.code, "fields": item.action.fields, "note": item.source.note,
-        "occurred_at": occurred.isoformat(), "channel": channel, "follow_up_id": str(follow_up.id),
+        "occurred_at": occurred.astimezone(UTC).isoformat(), "channel": channel, "follow_up_id": str(follow_up.id),
         "given_occurred_at": item.source.occurred_at.isoformat() if item.source.occurred_at else None,
         "given_opportunity_id": str(item.source.opportunity_id) if item.source.opportunity_id else None,
         "given_channel": item.source.channel,
     }
+
+
+async def _revise_item(
+    session: AsyncSession, principal: Principal, tenant: Tenant, day: date, item: dict[str, Any], p: PreparedItem
+) -> dict[str, Any]:
+    """Carry a corrected note, time or channel onto the follow-up an unchanged action already has."""
+    given_at = p.source.occurred_at.isoformat() if p.source.occurred_at else None
+    occurred = p.source.occurred_at or datetime.fromisoformat(item["occurred_at"])
+    if given_at != item.get("given_occurred_at") and p.source.occurred_at is None:
+        occurred = _default_moment(tenant, day)
+    channel = p.source.channel or p.action.template.channel
+    summary = p.source.note or p.action.template.label
+    if (p.source.note, occurred.isoformat(), channel) != (item["note"], item["occurred_at"], item["channel"]):
+        await follow_up_service.revise(
+            session, principal, uuid.UUID(item["follow_up_id"]), summary=summary, channel=channel, occurred_at=occurred
+        )
+    return {**item, "note": p.source.note, "occurred_at": occurred.isoformat(), "channel": channel,
+            "given_occurred_at": given_at, "given_channel": p.source.channel}
 
 
 async def _write_progress(
@@ -150,6 +170,8 @@ async def submit(session: AsyncSession, principal: Principal, data: DailyReportC
     today = workdays.local_date(utcnow(), tenant.timezone)
     if data.date > today:
         raise Unprocessable.field("date", f"a report cannot be for a future day (today is {today.isoformat()})")
+    if data.date < EARLIEST_REPORT:
+        raise Unprocessable.field("date", f"reports start from {EARLIEST_REPORT.isoformat()}")
     if await repo.report_of(session, principal.tenant_id, principal.user_id, data.date) is not None:
         raise Conflict(f"you already submitted the report for {data.date.isoformat()}; amend it with PUT",
                        errors=[FieldError("date", "already reported")])
@@ -176,19 +198,19 @@ async def submit(session: AsyncSession, principal: Principal, data: DailyReportC
 
 
 def _item_key(item: dict[str, Any]) -> tuple[Any, ...]:
-    return (item["customer_id"], item.get("given_opportunity_id"), item["action_code"],
-            repr(sorted(item["fields"].items())), item["note"], item.get("given_occurred_at"), item.get("given_channel"))
+    """What makes an item the same action: note, time and channel may be corrected in place."""
+    return (item["customer_id"], item.get("given_opportunity_id"), item["action_code"], repr(sorted(item["fields"].items())))
 
 
 def _source_key(item: ReportItemIn, fields: dict[str, Any]) -> tuple[Any, ...]:
     return (str(item.customer_id), str(item.opportunity_id) if item.opportunity_id else None, item.action_code,
-            repr(sorted(fields.items())), item.note, item.occurred_at.isoformat() if item.occurred_at else None,
-            item.channel)
+            repr(sorted(fields.items())))
 
 
 async def amend(session: AsyncSession, principal: Principal, report: DailyReport, data: DailyReportAmend) -> DailyReport:
-    """Until the deadline the author may correct the report. Items that did not change keep their
-    follow-ups (so no effect repeats); replaced ones have their follow-ups retired."""
+    """Until the deadline the author may correct the report. An item whose action did not change
+    keeps its follow-up (so no effect repeats; a new note, time or channel is written onto it);
+    replaced items have their follow-ups retired."""
     if report.user_id != principal.user_id:
         raise Forbidden("only the author amends a daily report")
     if data.date is not None and data.date != report.report_date:
@@ -199,19 +221,31 @@ async def amend(session: AsyncSession, principal: Principal, report: DailyReport
     tenant = await get_tenant(session, principal.tenant_id)
     prepared, progress_customer = await _prepare(session, principal, data.items, data.progress)
     before = snapshot(report)
-    kept = {_item_key(item): item for item in report.items}
+    live = await follow_up_service.live_ids(
+        session, principal, [uuid.UUID(item["follow_up_id"]) for item in report.items]
+    )
+    kept: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for item in report.items:  # a list per key: the same action may stand twice in one report
+        if uuid.UUID(item["follow_up_id"]) in live:  # one deleted by hand is written anew
+            kept.setdefault(_item_key(item), []).append(item)
     items: list[dict[str, Any]] = []
     for i, p in enumerate(prepared):
-        same = kept.pop(_source_key(p.source, p.action.fields), None)
-        items.append(same if same is not None else await _write_item(session, principal, tenant, report.report_date, i, p))
-    for stale in kept.values():
+        same = kept.get(_source_key(p.source, p.action.fields))
+        if same:
+            items.append(await _revise_item(session, principal, tenant, report.report_date, same.pop(0), p))
+        else:
+            items.append(await _write_item(session, principal, tenant, report.report_date, i, p))
+    for stale in (item for group in kept.values() for item in group):
         await _retire_follow_up(session, principal, stale["follow_up_id"])
     progress = report.progress
-    if progress.get("customer_id") != str(progress_customer.id) or progress.get("note") != data.progress.note:
+    if progress.get("customer_id") != str(progress_customer.id):
         await _retire_follow_up(session, principal, progress["follow_up_id"])
         progress = await _write_progress(
             session, principal, tenant, report.report_date, progress_customer, data.progress.note
         )
+    elif progress.get("note") != data.progress.note:
+        await follow_up_service.revise(session, principal, uuid.UUID(progress["follow_up_id"]), summary=data.progress.note)
+        progress = {**progress, "note": data.progress.note}
     report.items, report.progress, report.amended_at, report.updated_at = items, progress, now, now
     await session.flush()
     record(session, principal, action="update", entity="daily_report", obj=report, before=before,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
 from salescore.attachment import service as attachment_service
@@ -59,14 +59,10 @@ async def download_document(
 
 @router.post("/{document_id}/response", response_model=DocumentRead)
 async def record_response(
-    session: SessionDep, principal: PrincipalDep, document_id: uuid.UUID, data: DocumentResponseIn, response: Response
+    session: SessionDep, principal: PrincipalDep, document_id: uuid.UUID, data: DocumentResponseIn
 ) -> dict[str, Any]:
     """The customer's answer: 客户已阅, or 需修改部位 with the parts. Either creates a todo for the
     tech department (the colleague with department `tech` with the fewest open todos); 409 once answered."""
     document = await repo.get_document(session, principal, document_id)
     customer = await customer_service.get_customer(session, principal, document.customer_id)
-    document, todo_id = await service.respond(session, principal, document, data, customer.name)
-    document.response = {**(document.response or {}), "todo_id": str(todo_id)}
-    await session.flush()
-    response.status_code = status.HTTP_200_OK
-    return _read(document)
+    return _read(await service.respond(session, principal, document, data, customer.name))

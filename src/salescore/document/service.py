@@ -77,7 +77,7 @@ async def generate_for_action(
 
 async def respond(
     session: AsyncSession, principal: Principal, document: Document, data: DocumentResponseIn, customer_name: str
-) -> tuple[Document, uuid.UUID]:
+) -> Document:
     """Record the customer's answer and hand the follow-up work to the tech department (技术部)."""
     if document.status != "pending":
         raise Conflict("the customer's response to this document is already recorded")
@@ -86,24 +86,26 @@ async def respond(
         raise Unprocessable.field("parts", "name at least one part to change (需修改部位)")
     before = snapshot(document)
     now = utcnow()
-    document.status, document.responded_at, document.responded_by = status, now, principal.user_id
-    document.response = {"response": "需修改部位" if status == "revise" else "客户已阅", "parts": data.parts,
-                         "note": data.note}
-    await session.flush()
-    record(session, principal, action="update", entity="document", obj=document, before=before,
-           also_emit=("document.responded",))
     # Reps "drive collaboration" instead of reporting: the response itself is the tech team's todo.
     assignee = await department_assignee(session, document.tenant_id, "tech")
     note = "" if assignee else "（未配置技术部人员，已转管理员）"
     assignee = assignee or await first_admin(session, document.tenant_id)
+    if assignee is None:
+        raise Conflict("nobody can take this over: add an active colleague with department tech")
     if status == "revise":
         title = f"3D方案修改：{customer_name}（{'、'.join(data.parts)}）{note}"
     else:
         title = f"客户已阅3D方案：{customer_name}，请准备技术确认{note}"
     todo = await create_system_todo(
-        session, tenant_id=document.tenant_id, assignee_id=assignee, title=title,  # type: ignore[arg-type]
+        session, tenant_id=document.tenant_id, assignee_id=assignee, title=title,
         description=data.note or None, due_at=now + timedelta(hours=TECH_TODO_HOURS), source="document",
         source_ref=str(document.id), customer_id=document.customer_id, opportunity_id=document.opportunity_id,
         dedupe_key=f"document:{document.id}:response", principal=principal,
     )
-    return document, todo.id
+    document.status, document.responded_at, document.responded_by = status, now, principal.user_id
+    document.response = {"response": "需修改部位" if status == "revise" else "客户已阅", "parts": data.parts,
+                         "note": data.note, "todo_id": str(todo.id)}
+    await session.flush()
+    record(session, principal, action="update", entity="document", obj=document, before=before,
+           also_emit=("document.responded",))
+    return document

@@ -52,3 +52,9 @@ def follow_up_list(
 
 async def get_follow_up(session: AsyncSession, principal: Principal, follow_up_id: uuid.UUID) -> FollowUp:
     return await one_or_404(session, follow_ups(principal), FollowUp, follow_up_id, "follow-up")
+
+
+async def live_ids(session: AsyncSession, principal: Principal, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    return set(await session.scalars(follow_ups(principal).with_only_columns(FollowUp.id).where(FollowUp.id.in_(ids))))

@@ -20,13 +20,14 @@ from salescore.audit.service import record, snapshot
 from salescore.customer import service as customer_service
 from salescore.follow_up.schemas import ActionIn, FollowUpCreate, FollowUpUpdate
 from salescore.kit.crud import apply_changes
-from salescore.kit.errors import Unprocessable
+from salescore.follow_up import repository as repo
+from salescore.kit.errors import NotFound, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
 from salescore.kit.workdays import local_date
-from salescore.models import ActionRecord, Customer, FollowUp, Opportunity, Tenant
+from salescore.models import ActionRecord, Customer, FollowUp, Opportunity
 from salescore.opportunity import service as opportunity_service
-from salescore.tenancy.service import assignable_user
+from salescore.tenancy.service import assignable_user, get_tenant
 
 
 async def _check_refs(
@@ -58,8 +59,7 @@ def _inputs(actions: list[ActionIn], prefix: str = "actions") -> list[action_ser
 
 
 async def _timezone(session: AsyncSession, tenant_id: uuid.UUID) -> str:
-    tenant = await session.get(Tenant, tenant_id)
-    return tenant.timezone if tenant else "Asia/Shanghai"
+    return (await get_tenant(session, tenant_id)).timezone
 
 
 async def record_follow_up(
@@ -111,7 +111,9 @@ async def deal_for_actions(
     """The deal a follow-up belongs to: the one given, else the only open one when an action needs it."""
     if given is not None or not any(c.touches_deal for c in checked):
         return given
-    return await action_service.resolve_deal(session, principal, customer.id, given, path)
+    return await action_service.resolve_deal(
+        session, principal, customer.id, given, path, required=any(c.moves_stage for c in checked)
+    )
 
 
 async def create_follow_up(session: AsyncSession, principal: Principal, data: FollowUpCreate) -> FollowUp:
@@ -210,11 +212,20 @@ async def delete_follow_up(session: AsyncSession, principal: Principal, follow_u
 
 async def retire(session: AsyncSession, principal: Principal, follow_up_id: uuid.UUID) -> None:
     """Delete a follow-up a daily-report amendment replaced; one already deleted by hand is left be."""
-    from salescore.follow_up import repository as repo
-    from salescore.kit.errors import NotFound
-
     try:
         follow_up = await repo.get_follow_up(session, principal, follow_up_id)
     except NotFound:
         return
     await delete_follow_up(session, principal, follow_up)
+
+
+async def revise(
+    session: AsyncSession, principal: Principal, follow_up_id: uuid.UUID, **changes: object
+) -> FollowUp:
+    """Correct a follow-up's summary, channel or time (a daily-report amendment), as PATCH would."""
+    follow_up = await repo.get_follow_up(session, principal, follow_up_id)
+    return await update_follow_up(session, principal, follow_up, FollowUpUpdate.model_validate(changes))
+
+
+async def live_ids(session: AsyncSession, principal: Principal, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    return await repo.live_ids(session, principal, ids)

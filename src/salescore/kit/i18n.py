@@ -29,7 +29,7 @@ def pick_language(header: str | None) -> Lang:
 def language(
     accept_language: Annotated[
         str | None,
-        Header(alias="Accept-Language", max_length=500,
+        Header(alias="Accept-Language",
                description="zh-CN (default) or en: the language of labels; codes never change"),
     ] = None,
 ) -> Lang:

@@ -89,4 +89,7 @@ def local_datetime(day: date, at: time, tz: str) -> datetime:
 
 
 def local_date(moment: datetime, tz: str) -> date:
-    return moment.astimezone(ZoneInfo(tz)).date()
+    try:
+        return moment.astimezone(ZoneInfo(tz)).date()
+    except OverflowError:  # the first or last hours of the calendar, west/east of UTC
+        return moment.date()

@@ -66,6 +66,7 @@ class ActionRecord(TenantScoped, Base):
         sa.Index("ix_action_records_tenant_user_date", "tenant_id", "user_id", "local_date"),
         sa.Index("ix_action_records_tenant_opportunity", "tenant_id", "opportunity_id", "code"),
         sa.Index("ix_action_records_tenant_customer", "tenant_id", "customer_id", "occurred_at"),
+        sa.Index("ix_action_records_tenant_follow_up", "tenant_id", "follow_up_id"),
     )
 
     follow_up_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)

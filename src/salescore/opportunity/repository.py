@@ -44,3 +44,13 @@ def opportunity_list(
 
 async def get_opportunity(session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID) -> Opportunity:
     return await one_or_404(session, opportunities(principal), Opportunity, opportunity_id, "opportunity")
+
+
+async def open_deals_of(session: AsyncSession, principal: Principal, customer_id: uuid.UUID) -> list[Opportunity]:
+    rows = await session.scalars(
+        opportunities(principal)
+        .where(Opportunity.customer_id == customer_id, Opportunity.status == "open")
+        .order_by(Opportunity.created_at.desc(), Opportunity.id)
+        .limit(50)
+    )
+    return list(rows)

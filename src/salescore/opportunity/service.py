@@ -32,6 +32,11 @@ async def visible_opportunity(
         raise Unprocessable.field(field, "no such opportunity visible to you") from exc
 
 
+async def open_deals_of(session: AsyncSession, principal: Principal, customer_id: uuid.UUID) -> list[Opportunity]:
+    """The customer's open deals the caller may see (an action never reaches a deal that is 404 to them)."""
+    return await repo.open_deals_of(session, principal, customer_id)
+
+
 async def create_opportunity(session: AsyncSession, principal: Principal, data: OpportunityCreate) -> Opportunity:
     customer = await customer_service.visible_customer(session, principal, data.customer_id)
     owner = await assignable_user(session, principal, data.owner_id or principal.user_id, "owner_id")
@@ -88,6 +93,9 @@ async def update_opportunity(
             raise Unprocessable.field("owner_id", "may not be null")
         await assignable_user(session, principal, changes["owner_id"], "owner_id")
     stage = changes.pop("stage", None) if "stage" in changes else None
+    if stage is not None and changes.get("status") is not None:
+        # Each implies the other's outcome (a move back reopens; a win moves to the last stage).
+        raise Unprocessable.field("stage", "change the stage or the status in one request, not both")
     event_type = _status_changes(deal, changes)
     before = snapshot(deal)
     apply_changes(deal, changes, not_null=("name", "currency", "competitors", "external_refs", "custom"))

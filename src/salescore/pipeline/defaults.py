@@ -23,16 +23,14 @@ def _stage(code: str, label_en: str, **rules: Any) -> dict[str, Any]:
     }
 
 
+# SPEC §5 names only the evidence each default stage expects (it feeds completeness and never
+# blocks a move); required fields and actions are left for each tenant to switch on.
 _DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "初谈": dict(forecast_category="pipeline", sla_hours=14 * 24),
-    "报价": dict(required_fields=["amount"], expected_evidence=list(EVIDENCE[:1]),
-               forecast_category="pipeline", sla_hours=14 * 24),
-    "样机测试": dict(required_actions=["quote_submitted"], expected_evidence=list(EVIDENCE[:2]),
-                 forecast_category="best_case", sla_hours=30 * 24),
-    "终审": dict(required_fields=["expected_close_date"], expected_evidence=list(EVIDENCE[:3]),
-               forecast_category="best_case", sla_hours=14 * 24),
-    "签约": dict(required_actions=["quote_confirmed"], expected_evidence=list(EVIDENCE[:4]),
-               forecast_category="commit", sla_hours=7 * 24),
+    "报价": dict(expected_evidence=list(EVIDENCE[:1]), forecast_category="pipeline", sla_hours=14 * 24),
+    "样机测试": dict(expected_evidence=list(EVIDENCE[:2]), forecast_category="best_case", sla_hours=30 * 24),
+    "终审": dict(expected_evidence=list(EVIDENCE[:3]), forecast_category="best_case", sla_hours=14 * 24),
+    "签约": dict(expected_evidence=list(EVIDENCE[:4]), forecast_category="commit", sla_hours=7 * 24),
 }
 
 DEFAULT_PIPELINE: dict[str, Any] = {

@@ -50,17 +50,22 @@ def missing(
     """Every requirement of the stages passed that the deal does not meet, one error each."""
     fields, actions = requirements_through(pipeline, index)
     errors: list[FieldError] = []
-    seen: set[str] = set()
-    for key, stage in fields:
-        if key not in seen and not _filled(field_value(deal, key)):
+    for key, stage in _first_stage(fields).items():
+        if not _filled(field_value(deal, key)):
             where = key if key in DEAL_ATTRIBUTES else f"custom.{key}"
             errors.append(FieldError(where, f"required before stage {stage}"))
-        seen.add(key)
-    for code, stage in actions:
-        if code not in seen and code not in recorded_actions:
+    for code, stage in _first_stage(actions).items():
+        if code not in recorded_actions:
             errors.append(FieldError(f"required_actions.{code}", f"action {code} must be recorded before stage {stage}"))
-        seen.add(code)
     return errors
+
+
+def _first_stage(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Each requirement once, named with the first stage that asks for it."""
+    first: dict[str, str] = {}
+    for name, stage in pairs:
+        first.setdefault(name, stage)
+    return first
 
 
 def last_stage(pipeline: Pipeline) -> str | None:

@@ -188,6 +188,11 @@ async def move_stage(
         raise Unprocessable.field(
             f"{field_prefix}stage", f"not a stage of {pipeline.name}: {', '.join(rules.stage_codes(pipeline))}"
         )
+    if deal.status != "open" and via == "action":
+        # A ticked action never undoes a win or a loss; reopening is a deliberate move.
+        raise Unprocessable.field(
+            f"{field_prefix}stage", f"the deal is {deal.status}; reopen it with POST /api/v1/opportunities/{deal.id}/stage"
+        )
     before = before if before is not None else snapshot(deal)
     if deal.stage == to_stage and deal.pipeline_id == pipeline.id:
         if before != snapshot(deal):
