@@ -16,7 +16,6 @@ from salescore.models import Opportunity, StageChange
 from salescore.opportunity import repository as repo
 from salescore.opportunity import service
 from salescore.opportunity.schemas import OpportunityCreate, OpportunityRead, OpportunityUpdate, Status
-from salescore.pipeline import repository as pipeline_repo
 from salescore.pipeline.schemas import StageChangeRead, StageMove, WinIn
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"], responses=PROBLEM_RESPONSES)
@@ -104,9 +103,8 @@ async def win(
 @router.get("/{opportunity_id}/stage-changes", response_model=list[StageChangeRead])
 async def stage_changes(session: SessionDep, principal: PrincipalDep, opportunity_id: uuid.UUID) -> list[StageChange]:
     """Every stage move of the deal (from, to, at, by), oldest first."""
-    await repo.get_opportunity(session, principal, opportunity_id)
-    stmt = pipeline_repo.stage_changes(principal, opportunity_id).order_by(StageChange.at, StageChange.id)
-    return list(await session.scalars(stmt))
+    deal = await repo.get_opportunity(session, principal, opportunity_id)
+    return await service.stage_history(session, principal, deal)
 
 
 @router.delete("/{opportunity_id}", status_code=status.HTTP_204_NO_CONTENT)

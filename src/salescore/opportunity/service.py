@@ -14,7 +14,7 @@ from salescore.kit.crud import apply_changes
 from salescore.kit.errors import NotFound, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
-from salescore.models import Opportunity
+from salescore.models import Opportunity, StageChange
 from salescore.opportunity import repository as repo
 from salescore.opportunity.schemas import OpportunityCreate, OpportunityUpdate
 from salescore.pipeline import service as pipeline_service
@@ -121,6 +121,10 @@ def emit_for(session: AsyncSession, principal: Principal, deal: Opportunity, eve
 async def move_stage(session: AsyncSession, principal: Principal, deal: Opportunity, data: StageMove) -> Opportunity:
     await pipeline_service.move_stage(session, principal, deal, data.stage, via="api", at=data.at)
     return deal
+
+
+async def stage_history(session: AsyncSession, principal: Principal, deal: Opportunity) -> list[StageChange]:
+    return await pipeline_service.stage_history(session, principal, deal.id)
 
 
 async def win(session: AsyncSession, principal: Principal, deal: Opportunity, data: WinIn) -> Opportunity:

@@ -89,3 +89,8 @@ def stage_changes(principal: Principal, opportunity_id: uuid.UUID) -> sa.Select[
     return sa.select(StageChange).where(
         StageChange.tenant_id == principal.tenant_id, StageChange.opportunity_id == opportunity_id
     )
+
+
+async def stage_history(session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID) -> list[StageChange]:
+    stmt = stage_changes(principal, opportunity_id).order_by(StageChange.at, StageChange.id)
+    return list(await session.scalars(stmt))

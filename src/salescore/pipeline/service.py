@@ -225,6 +225,11 @@ async def move_stage(
     return True
 
 
+async def stage_history(session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID) -> list[StageChange]:
+    """Every move of a deal the caller has already been shown, oldest first."""
+    return await repo.stage_history(session, principal, opportunity_id)
+
+
 async def win(
     session: AsyncSession, principal: Principal, deal: Opportunity, won_at: datetime | None, amount: Decimal | None
 ) -> Opportunity:
