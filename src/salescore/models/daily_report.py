@@ -23,7 +23,8 @@ class DailyReport(TenantScoped, Timestamped, Versioned, Base):
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)
-    # The author's team when the report was submitted: team analytics follow the org as it was.
+    # The author's team when the report was submitted (kept for history; team analytics group by
+    # current membership until memberships have a history of their own).
     team_id: Mapped[uuid.UUID | None] = mapped_column(GUID)
     report_date: Mapped[date] = mapped_column(sa.Date, nullable=False)
     # [{customer_id, opportunity_id, action_code, fields, note, occurred_at, channel, follow_up_id}]
