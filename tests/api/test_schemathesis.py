@@ -102,7 +102,9 @@ def fuzz_target(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
     fuzz_settings = _own_database(settings, tmp_path_factory.mktemp("fuzz"))
     app = create_app(fuzz_settings)
     with asgi.get_client(app) as client:
-        yield FuzzTarget(app, *_seed(client, fuzz_settings))
+        target = FuzzTarget(app, *_seed(client, fuzz_settings))
+        _wait_for_outbox(fuzz_settings)
+        yield target
     asgi.shutdown_lifespans()
 
 
@@ -153,6 +155,24 @@ def _seed(client: Any, settings: Settings) -> tuple[dict[str, str], dict[str, st
         "report_id": report["id"], **ids_extra,
     }
     return headers, ids
+
+
+def _wait_for_outbox(settings: Settings, limit_s: float = 30) -> None:
+    """On SQLite, let the fuzzed app's in-process runner finish the seed's events before fuzzing
+    starts, so the first fuzzed writes do not queue on SQLite's one write lock behind them.
+    Reads through a plain sqlite3 connection (WAL: readers never take the write lock)."""
+    if not settings.is_sqlite:
+        return
+    import sqlite3
+    import time
+
+    path = settings.database_url.split(":///", 1)[1]
+    deadline = time.monotonic() + limit_s
+    with sqlite3.connect(path, timeout=5) as conn:
+        while time.monotonic() < deadline:
+            if conn.execute("SELECT count(*) FROM events WHERE processed_at IS NULL").fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
 
 
 def _seeded_document(client: Any, headers: dict[str, str], settings: Settings) -> dict[str, Any]:
