@@ -2,7 +2,11 @@
 
 from salescore.models.action import ActionRecord, ActionTemplate, ActionTemplateVersion
 from salescore.models.attachment import Attachment, Document
+from salescore.models.automation import Job, Rule, RuleRun, ScheduleMark
 from salescore.models.base import Base
+from salescore.models.delivery import Delivery, DeliveryAttempt, WebhookSubscription, WecomRobot
+from salescore.models.health import AttributeHistory, GradeChange, HealthModel
+from salescore.models.knowledge import KnowledgeEntry
 from salescore.models.customer import Contact, Customer
 from salescore.models.follow_up import FollowUp
 from salescore.models.daily_report import DailyReport
@@ -13,6 +17,18 @@ from salescore.models.tenancy import ApiKey, Team, Tenant, User
 from salescore.models.work import Notification, Todo
 
 __all__ = [
+    "AttributeHistory",
+    "Delivery",
+    "DeliveryAttempt",
+    "GradeChange",
+    "HealthModel",
+    "Job",
+    "KnowledgeEntry",
+    "Rule",
+    "RuleRun",
+    "ScheduleMark",
+    "WebhookSubscription",
+    "WecomRobot",
     "ActionRecord",
     "ActionTemplate",
     "ActionTemplateVersion",

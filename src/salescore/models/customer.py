@@ -42,6 +42,7 @@ class Customer(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
     grade: Mapped[str | None] = mapped_column(sa.String(1))
     health_score: Mapped[float | None] = mapped_column(sa.Float)
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    health_model_version: Mapped[int | None] = mapped_column(sa.Integer)
     external_refs: Mapped[list[dict[str, str]]] = mapped_column(JSONType, nullable=False, default=list)
     custom: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
 

@@ -43,6 +43,9 @@ class Todo(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
     attachment_ids: Mapped[list[str]] = mapped_column(
         JSONType, nullable=False, default=list, server_default=sa.text("'[]'")
     )
+    # Who hears about it when it is still open at its due time (a relative assignee, e.g. "owners_manager").
+    escalate_to: Mapped[str | None] = mapped_column(sa.String(32))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Notification(TenantScoped, Base):
