@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Seconds an unprocessed event waits before the sweeper re-enqueues it.
     sweeper_grace_seconds: float = 10.0
     sweeper_interval_seconds: float = 15.0
+    # How often the periodic duties (deliveries, rule runs due, schedules) are checked.
+    periodic_tick_seconds: float = 2.0
     # The change feed withholds events this young: a sequence number is taken at insert, so a
     # transaction committing late could otherwise slip in behind a poller's cursor.
     change_feed_settle_seconds: float = Field(5.0, ge=0)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from salescore import handlers  # noqa: F401 - registers every domain's event handlers
 from salescore.config import Settings
 from salescore.events.dispatcher import process_event, unprocessed_event_ids
+from salescore.events.periodic import duties
 from salescore.events.queue import ArqQueue, EventQueue, InProcessQueue
 from salescore.kit import storage
 from salescore.kit.db import create_engine, create_sessionmaker
@@ -52,6 +53,7 @@ class Runtime:
             runtime.queue = InProcessQueue(runtime.process)
             if background:
                 runtime._loops.append(asyncio.create_task(runtime._sweep_forever(), name="sweeper"))
+                runtime._loops.append(asyncio.create_task(runtime._periodic_forever(), name="periodic"))
         return runtime
 
     @property
@@ -92,6 +94,22 @@ class Runtime:
                 await self.sweep()
             except Exception:
                 log.exception("sweep failed; retrying next interval")
+
+    async def run_periodic(self, *, force: bool = False) -> dict[str, int]:
+        """Run the periodic duties that are due (all of them with force); a failing one is logged."""
+        done: dict[str, int] = {}
+        for duty in duties(force=force):
+            try:
+                done[duty.name] = await duty.fn(self)
+            except Exception:
+                log.exception("periodic duty failed", extra={"duty": duty.name})
+                done[duty.name] = -1
+        return done
+
+    async def _periodic_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.periodic_tick_seconds)
+            await self.run_periodic()
 
     async def drain(self) -> None:
         """Wait until enqueued work has been handed over (and, embedded, processed)."""

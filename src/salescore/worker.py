@@ -35,11 +35,19 @@ async def sweep_job(ctx: dict[str, Any]) -> int:
     return await runtime.sweep()
 
 
+async def periodic_job(ctx: dict[str, Any]) -> dict[str, int]:
+    runtime: Runtime = ctx["runtime"]
+    return await runtime.run_periodic()
+
+
 def build_worker(settings: Settings, runtime: Runtime, *, burst: bool = False) -> Worker:
     assert settings.redis_url, "the arq worker needs SALESCORE_REDIS_URL"
     return Worker(
         functions=[process_event_job],
-        cron_jobs=[cron(sweep_job, second={0, 15, 30, 45}, run_at_startup=True, unique=True)],
+        cron_jobs=[
+            cron(sweep_job, second={0, 15, 30, 45}, run_at_startup=True, unique=True),
+            cron(periodic_job, second=set(range(0, 60, 2)), run_at_startup=True, unique=True),
+        ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         ctx={"runtime": runtime},
         burst=burst,
