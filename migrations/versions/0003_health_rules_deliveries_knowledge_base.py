@@ -254,6 +254,43 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('escalated_at', salescore.kit.types.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
+    _seed_default_rules()
+
+
+_JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql')
+
+
+def _seed_default_rules() -> None:
+    """Tenants created before this revision get the six default rules signup now seeds. The table is
+    spelled out as it stands at this revision, so later revisions cannot break this step."""
+    import copy
+    import uuid
+    from datetime import UTC, datetime
+
+    from salescore.rules.defaults import DEFAULT_RULES
+
+    bind = op.get_bind()
+    tenants = sa.table('tenants', sa.column('id', sa.Uuid()))
+    tenant_ids = list(bind.execute(sa.select(tenants.c.id)).scalars())
+    if not tenant_ids:
+        return
+    at = salescore.kit.types.UTCDateTime(timezone=True)
+    rules = sa.table(
+        'rules', *(sa.column(c, t) for c, t in (
+            ('tenant_id', sa.Uuid()), ('id', sa.Uuid()), ('code', sa.String()), ('name', sa.String()),
+            ('description', sa.Text()), ('enabled', sa.Boolean()), ('trigger', _JSON), ('condition', sa.Text()),
+            ('actions', _JSON), ('position', sa.Integer()), ('created_at', at), ('updated_at', at),
+            ('version', sa.Integer()))),
+    )
+    keys = {c.name for c in rules.columns}
+    now = datetime.now(UTC)
+    rows = [
+        {'condition': None, **{k: copy.deepcopy(v) for k, v in spec.items() if k in keys},
+         'tenant_id': tenant_id, 'id': uuid.uuid4(), 'enabled': True, 'created_at': now, 'updated_at': now,
+         'version': 1}
+        for tenant_id in tenant_ids for spec in DEFAULT_RULES
+    ]
+    bind.execute(rules.insert(), rows)
 
 
 def downgrade() -> None:

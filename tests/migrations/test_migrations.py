@@ -70,11 +70,12 @@ async def test_upgrade_from_empty_matches_models_and_downgrades() -> None:
         await _drop(name)
 
 
-async def test_tenants_from_before_0002_get_the_default_configuration() -> None:
+async def test_tenants_from_before_0002_and_0003_get_the_default_configuration() -> None:
     """Upgrading a live database: existing tenants get the templates and pipelines signup seeds."""
     import sqlalchemy as sa
 
     from salescore.action.defaults import ACTION_TEMPLATES
+    from salescore.rules.defaults import DEFAULT_RULES
 
     url, name = await _fresh_database()
     engine = create_engine(url)
@@ -93,8 +94,13 @@ async def test_tenants_from_before_0002_get_the_default_configuration() -> None:
                 sa.select(templates.c.code).where(templates.c.tenant_id == tenant_id)
             )).scalars())
             defaults = (await conn.execute(sa.text("SELECT count(*) FROM pipelines WHERE is_default"))).scalar()
+            rules = sa.table("rules", sa.column("code"), sa.column("tenant_id", sa.Uuid()))
+            rule_codes = set((await conn.execute(
+                sa.select(rules.c.code).where(rules.c.tenant_id == tenant_id)
+            )).scalars())
         assert codes == {t["code"] for t in ACTION_TEMPLATES}
         assert defaults == 1
+        assert rule_codes == {r["code"] for r in DEFAULT_RULES}  # 0003 seeds the default rules too
     finally:
         await engine.dispose()
         await _drop(name)

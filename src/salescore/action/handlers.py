@@ -1,7 +1,8 @@
 """Effects of performed actions (SPEC §4), run from the outbox: each once per action.
 
-`demo_todo` puts the demo on the owner's list for its date; `tech_confirmation_document`
-generates the 《客户技术确认单》 the rep sends the customer.
+`demo_todo` puts the demo on the owner's list for its date. The `tech_confirmation_document` effect
+(the 《客户技术确认单》) is run by the default rule of that name (rules/defaults.py), so a director can
+see and switch it.
 """
 
 from __future__ import annotations
@@ -10,33 +11,15 @@ import uuid
 from collections.abc import Callable
 from datetime import date, time
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.document import service as document_service
 from salescore.events.registry import on
 from salescore.kit.workdays import local_datetime
-from salescore.models import Customer, Event, Opportunity, Tenant
+from salescore.models import Event, Tenant
 from salescore.todo.system import create_system_todo
 
 DEMO_TODO_AT = time(9, 0)
-
-
-async def _records(session: AsyncSession, event: Event) -> tuple[Customer | None, Opportunity | None]:
-    payload = event.payload
-    customer = await session.scalar(
-        sa.select(Customer).where(Customer.tenant_id == event.tenant_id, Customer.id == uuid.UUID(payload["customer_id"]))
-    )
-    deal_filter = (
-        Opportunity.id == uuid.UUID(payload["opportunity_id"]) if payload.get("opportunity_id")
-        # No deal named: the customer's only open deal is the one the document is about.
-        else sa.and_(Opportunity.customer_id == customer.id, Opportunity.status == "open",
-                     Opportunity.deleted_at.is_(None)) if customer is not None else sa.false()
-    )
-    deals = list(await session.scalars(
-        sa.select(Opportunity).where(Opportunity.tenant_id == event.tenant_id, deal_filter).limit(2)
-    ))
-    return customer, deals[0] if len(deals) == 1 else None
 
 
 def _has_effect(effect: str) -> Callable[[Event], bool]:
@@ -48,7 +31,7 @@ async def demo_todo(session: AsyncSession, event: Event) -> None:
     payload = event.payload
     if not payload.get("fields", {}).get("date"):
         return
-    customer, deal = await _records(session, event)
+    customer, deal = await document_service.customer_and_deal(session, event.tenant_id, event.payload)
     if customer is None or customer.deleted_at is not None:
         return
     tenant = await session.get(Tenant, event.tenant_id)
@@ -60,11 +43,3 @@ async def demo_todo(session: AsyncSession, event: Event) -> None:
         source="action", source_ref=payload["action_id"], customer_id=customer.id,
         opportunity_id=deal.id if deal else None, dedupe_key=f"action:{payload['action_id']}:demo_todo",
     )
-
-
-@on("action.performed", name="action.tech_confirmation_document", when=_has_effect("tech_confirmation_document"))
-async def tech_confirmation_document(session: AsyncSession, event: Event) -> None:
-    customer, deal = await _records(session, event)
-    if customer is None or customer.deleted_at is not None:
-        return
-    await document_service.generate_for_action(session, "tech_confirmation", event.payload, customer, deal)

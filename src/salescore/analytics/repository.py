@@ -17,10 +17,10 @@ from salescore.kit.dialect import add_days
 from salescore.kit.principal import Principal
 from salescore.kit.types import GUID
 from salescore.kit.visibility import owner_visible
+from salescore.models.daily_report import REPORTING_ROLES
 from salescore.models import ActionRecord, DailyReport, Opportunity, Team, User
 
 # The people who write daily reports (§5).
-REPORTING_ROLES = ("rep", "manager")
 WIN_WINDOW_DAYS = 90
 
 

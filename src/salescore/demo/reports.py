@@ -23,6 +23,7 @@ from salescore.demo.actions import action_rows
 from salescore.demo.generate import CST, Batch, Member, Row, Weighted
 from salescore.demo.report_items import CustomerRef, compose_item, progress_note
 from salescore.kit.workdays import add_workdays
+from salescore.models.daily_report import REPORTING_ROLES
 
 if TYPE_CHECKING:
     from salescore.demo.activity import Account
@@ -32,7 +33,6 @@ GO_LIVE_DAYS = 49  # the new report went live seven weeks before the anchor
 RAMP_DAYS = 7  # "上线后第7天，日报提交率升至98.6%"
 RATE_BEFORE, RATE_AFTER = 0.55, 0.986
 LATE_DAYS = 3.0  # mean whole days late of a late report before go-live: ≈ 2.3 days mean delay overall
-REPORTING_ROLES = ("rep", "manager")
 ITEM_COUNT = Weighted(((1, 25), (2, 35), (3, 40)))
 OWN_POOL, TEAM_POOL = 64, 256  # customers kept per rep / per team for the reports to pick from
 

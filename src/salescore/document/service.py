@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.attachment import service as attachment_service
@@ -43,6 +44,25 @@ async def _fill(
         "provided_by": await repo.user_name(session, customer.tenant_id, uuid.UUID(action["user_id"])),
         "provided_on": action.get("occurred_at", "")[:10],
     }
+
+
+async def customer_and_deal(
+    session: AsyncSession, tenant_id: uuid.UUID, payload: dict[str, Any]
+) -> tuple[Customer | None, Opportunity | None]:
+    """The customer an action was about, and its deal: the one named, else the customer's only open deal."""
+    customer = await session.scalar(
+        sa.select(Customer).where(Customer.tenant_id == tenant_id, Customer.id == uuid.UUID(payload["customer_id"]))
+    )
+    deal_filter = (
+        Opportunity.id == uuid.UUID(payload["opportunity_id"]) if payload.get("opportunity_id")
+        # No deal named: the customer's only open deal is the one the document is about.
+        else sa.and_(Opportunity.customer_id == customer.id, Opportunity.status == "open",
+                     Opportunity.deleted_at.is_(None)) if customer is not None else sa.false()
+    )
+    deals = list(await session.scalars(
+        sa.select(Opportunity).where(Opportunity.tenant_id == tenant_id, deal_filter).limit(2)
+    ))
+    return customer, deals[0] if len(deals) == 1 else None
 
 
 async def generate_for_action(

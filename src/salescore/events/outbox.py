@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,8 @@ from salescore.kit.types import new_id, utcnow
 from salescore.models import Event
 
 OUTBOX_KEY = "salescore.outbox"
+# Set while a rule runs: events its actions cause carry it, so rules cannot trigger each other forever.
+CAUSED_BY: ContextVar[dict[str, Any] | None] = ContextVar("salescore_caused_by", default=None)
 
 
 def emit(
@@ -24,6 +27,9 @@ def emit(
     payload: dict[str, Any] | None = None,
 ) -> Event:
     """Add an event row to the session; it is enqueued only once the session commits."""
+    cause = CAUSED_BY.get()
+    if cause is not None:
+        payload = {**(payload or {}), "caused_by": cause}
     event = Event(
         id=new_id(),
         tenant_id=tenant_id,

@@ -53,3 +53,26 @@ def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
 @compiles(add_days)
 def _add_days_other(element: add_days, compiler: Any, **kw: Any) -> str:
     raise NotImplementedError(f"add_days has no rendering for dialect {compiler.dialect.name!r}")
+
+
+class json_array_has(sa.sql.expression.ColumnElement[bool]):  # noqa: N801 - reads like SQL
+    """`value` is an element of the JSON array in `column` (strings), on both backends."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+    def __init__(self, column: Any, value: str) -> None:
+        self.column = column
+        self.value = sa.bindparam(None, value, type_=sa.String())
+
+
+@compiles(json_array_has, "postgresql")
+def _json_array_has_postgresql(element: json_array_has, compiler: Any, **kw: Any) -> str:
+    column, value = compiler.process(element.column, **kw), compiler.process(element.value, **kw)
+    return f"(({column})::jsonb ? {value})"
+
+
+@compiles(json_array_has, "sqlite")
+def _json_array_has_sqlite(element: json_array_has, compiler: Any, **kw: Any) -> str:
+    column, value = compiler.process(element.column, **kw), compiler.process(element.value, **kw)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"

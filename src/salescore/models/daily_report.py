@@ -13,6 +13,10 @@ from salescore.kit.types import GUID, JSONType, UTCDateTime
 from salescore.models.base import Base, TenantScoped, Timestamped, Versioned, tenant_fk
 
 
+# Who is expected to hand in a daily report every workday.
+REPORTING_ROLES = ("rep", "manager")
+
+
 class DailyReport(TenantScoped, Timestamped, Versioned, Base):
     __tablename__ = "daily_reports"
     __table_args__ = (

@@ -31,6 +31,7 @@ async def create_system_todo(
     customer_id: uuid.UUID | None = None,
     opportunity_id: uuid.UUID | None = None,
     requires_attachment: bool = False,
+    escalate_to: str | None = None,
     principal: Principal | None = None,
 ) -> Todo:
     """The todo with this dedupe key, created now unless it already exists."""
@@ -41,7 +42,7 @@ async def create_system_todo(
     todo = Todo(
         id=new_id(), tenant_id=tenant_id, assignee_id=assignee_id, title=title[:200], description=description,
         due_at=due_at, status="open", source=source, source_ref=source_ref, customer_id=customer_id,
-        opportunity_id=opportunity_id, requires_attachment=requires_attachment,
+        opportunity_id=opportunity_id, requires_attachment=requires_attachment, escalate_to=escalate_to,
         created_by=principal.user_id if principal else None, dedupe_key=dedupe_key, created_at=now, updated_at=now,
     )
     session.add(todo)
