@@ -48,7 +48,7 @@ class Runtime:
     async def start(cls, settings: Settings, *, background: bool = True) -> Runtime:
         runtime = cls(settings, create_engine(settings.database_url))
         if settings.redis_url:
-            runtime.queue = ArqQueue(settings.redis_url)
+            runtime.queue = ArqQueue(settings.redis_url, settings.queue_name)
         else:
             runtime.queue = InProcessQueue(runtime.process)
             if background:

@@ -49,6 +49,7 @@ def build_worker(settings: Settings, runtime: Runtime, *, burst: bool = False) -
             cron(periodic_job, second=set(range(0, 60, 2)), run_at_startup=True, unique=True),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        queue_name=settings.queue_name,
         ctx={"runtime": runtime},
         burst=burst,
         # Results are not needed (the outbox records completion) and a kept result would

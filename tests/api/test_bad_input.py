@@ -60,6 +60,8 @@ async def tenant(app: Any, client: Any, settings: Any) -> Tenant:
                             if x["code"] == "customer_visit"),
         "pipeline_id": next(x["id"] for x in (await h.client.get(P, headers=admin.headers)).json() if x["is_default"]),
         "strict_deal_id": (await h.opportunity(admin, customer["id"], pipeline_id=await h.strict_pipeline(admin)))["id"],
+        "rule_id": next(x["id"] for x in (await h.client.get(RULES, headers=admin.headers)).json()
+                        if x["code"] == "grade_a_executive_visit"),
     }
     return Tenant(h, admin, ids)
 
@@ -86,6 +88,8 @@ class Bad:
 
 
 C = "/api/v1/customers"
+RULES = "/api/v1/rules"
+RULE = "/api/v1/rules/{rule_id}"
 CUSTOMER = "/api/v1/customers/{customer_id}"
 CONTACTS = "/api/v1/customers/{customer_id}/contacts"
 CONTACT = "/api/v1/customers/{customer_id}/contacts/{contact_id}"
@@ -133,6 +137,11 @@ def _deal(**fields: Any) -> dict[str, Any]:
 def _user(**fields: Any) -> dict[str, Any]:
     return {"name": "新人", "email": f"new-{uuid.uuid4().hex[:8]}@example.com", "password": "correct-horse-1",
             "role": "rep", **fields}
+
+
+def _rule(**overrides: Any) -> dict[str, Any]:
+    return {"name": "规则", "trigger": {"event": "customer.updated"},
+            "actions": [{"kind": "notify", "to": ["owner"], "title": "x"}], **overrides}
 
 
 CASES = [
@@ -327,7 +336,28 @@ CASES = [
     Bad("context bad uuid", "GET", f"{C}/nope/context", "customer_id"),
     Bad("tenant deadline time", "PATCH", "/api/v1/tenant", "settings.daily_report_deadline.time",
         {"settings": {"daily_report_deadline": {"time": "25:00"}}}),
+    # rules (§7)
+    Bad("rule condition syntax", "POST", RULES, "condition", _rule(condition="payload.new == "), guard=RULES),
+    Bad("rule condition calls python", "POST", RULES, "condition",
+        _rule(condition="__import__('os').system('id')"), guard=RULES),
+    Bad("rule condition NUL", "POST", RULES, "condition", _rule(condition="payload.x == '\x00'"), guard=RULES),
+    Bad("rule unknown action kind", "POST", RULES, "actions.0", _rule(actions=[{"kind": "sql"}]), guard=RULES),
+    Bad("rule todo assignee", "POST", RULES, "actions.0.create_todo.assignee",
+        _rule(actions=[{"kind": "create_todo", "title": "x", "assignee": "everyone"}]), guard=RULES),
+    Bad("rule todo due hours as text", "POST", RULES, "actions.0.create_todo.due.in_hours",
+        _rule(actions=[{"kind": "create_todo", "title": "x", "due": {"in_hours": "48"}}]), guard=RULES),
+    Bad("rule webhook id", "POST", RULES, "actions.0.webhook.subscription_id",
+        _rule(actions=[{"kind": "webhook", "subscription_id": "nope"}]), guard=RULES),
+    Bad("rule trigger missing", "POST", RULES, "trigger", {"name": "x", "actions": [{"kind": "kb_sync"}]}, guard=RULES),
+    Bad("rule patch null name", "PATCH", RULE, "name", {"name": None}, guard=RULE),
+    Bad("rule patch enabled as number", "PATCH", RULE, "enabled", {"enabled": 1}, guard=RULE),
+    Bad("rule patch condition", "PATCH", RULE, "condition", {"condition": "a ==== b"}, guard=RULE),
+    Bad("rule test without event", "POST", RULE + "/test", "event", {}),
+    Bad("rule runs bad status", "GET", RULE + "/runs?status=exploded", "status"),
+    Bad("kb bad kind", "GET", "/api/v1/knowledge-base?kind=gossip", "kind"),
+    Bad("kb limit zero", "GET", "/api/v1/knowledge-base?limit=0", "limit"),
 ]
+
 
 
 def _fill(value: Any, t: Tenant) -> Any:

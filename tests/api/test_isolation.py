@@ -32,6 +32,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from salescore.app import create_app
 from salescore.config import Settings
+from tests.rules.support import emit_event
 from tests.support import Actor, Harness, Org
 
 API_PREFIX = "/api/v1/"
@@ -39,7 +40,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH"}
 PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 
 # The org chart is tenant-wide: the same-tenant outsider check does not apply to these ids.
-TENANT_WIDE = frozenset({"user_id", "team_id", "template_id", "pipeline_id"})
+TENANT_WIDE = frozenset({"user_id", "team_id", "template_id", "pipeline_id", "rule_id", "entry_id"})
 # Personal records: nobody but their user reads them, not even an admin.
 PERSONAL = frozenset({"notification_id"})
 
@@ -155,6 +156,21 @@ async def _document(w: World) -> str:
     return r.json()["items"][0]["id"]
 
 
+async def _rule(w: World) -> str:
+    r = await w.h.client.get("/api/v1/rules", headers=w.owner.headers)
+    return next(rule["id"] for rule in r.json() if rule["code"] == "grade_a_executive_visit")
+
+
+async def _kb_entry(w: World) -> str:
+    # The default grade-A rule copies the customer's requirements into the knowledge base.
+    customer = await w.id("customer_id")
+    await emit_event(w.h, w.owner.tenant_id, "customer.grade_changed", "customer", customer,
+                     {"customer_id": customer, "old": "B", "new": "A", "score": 0.8})
+    r = await w.h.client.get(f"/api/v1/knowledge-base?customer_id={customer}", headers=w.owner.headers)
+    assert r.status_code == 200 and r.json()["items"], r.text
+    return r.json()["items"][0]["id"]
+
+
 async def _read_one(w: World, path: str) -> dict[str, Any]:
     r = await w.h.client.get(path, headers=w.owner.headers)
     assert r.status_code == 200, (path, r.text)
@@ -198,6 +214,8 @@ KINDS: dict[str, Kind] = {
     "pipeline_id": Kind(_pipeline, _reader("/api/v1/pipelines/{pipeline_id}")),
     "report_id": Kind(_report, _reader("/api/v1/daily-reports/{report_id}")),
     "document_id": Kind(_document, _reader("/api/v1/documents/{document_id}")),
+    "rule_id": Kind(_rule, _reader("/api/v1/rules/{rule_id}")),
+    "entry_id": Kind(_kb_entry, _reader("/api/v1/knowledge-base/{entry_id}")),
 }
 
 # Valid bodies by input model, each a visible change, so a body 422 cannot mask the 404 and a
@@ -217,6 +235,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "DailyReportAmend": {"items": [{"customer_id": str(uuid.UUID(int=1)), "action_code": "customer_visit"}],
                          "progress": {"customer_id": str(uuid.UUID(int=1)), "note": "越权修改"}},
     "DocumentResponseIn": {"response": "需修改部位", "parts": ["越权"]},
+    "RuleUpdate": {"name": "越权修改", "enabled": False},
+    "RuleTestIn": {"event": {"type": "customer.updated"}},
 }
 
 

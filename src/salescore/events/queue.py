@@ -63,9 +63,10 @@ class InProcessQueue:
 class ArqQueue:
     """Production: arq over Redis. Job id = event id, so a duplicate enqueue collapses."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, queue_name: str = "arq:queue") -> None:
         from arq.connections import RedisSettings
 
+        self._queue_name = queue_name
         self._settings = RedisSettings.from_dsn(redis_url)
         self._settings.conn_timeout = 2
         self._settings.conn_retries = 0
@@ -86,7 +87,9 @@ class ArqQueue:
         try:
             pool = await self._get_pool()
             for event_id in event_ids:
-                await pool.enqueue_job(PROCESS_EVENT_JOB, str(event_id), _job_id=f"event:{event_id}")
+                await pool.enqueue_job(
+                    PROCESS_EVENT_JOB, str(event_id), _job_id=f"event:{event_id}", _queue_name=self._queue_name
+                )
         except Exception as exc:  # noqa: BLE001 - the outbox keeps the event; never fail the writer
             EVENTS_ENQUEUE_FAILED.inc(len(event_ids))
             log.warning("event enqueue failed; the sweeper will retry", extra={"error": repr(exc)})

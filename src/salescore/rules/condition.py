@@ -21,8 +21,15 @@ class ConditionError(ValueError):
     pass
 
 
+# The only names a condition may use; anything else (`__import__`, a typo) is refused at save time.
+SYMBOLS = ("event", "payload", "record", "customer", "opportunity")
+
+
 def _context() -> rule_engine.Context:
-    return rule_engine.Context(default_value=None, resolver=rule_engine.resolve_item)
+    types = rule_engine.type_resolver_from_dict(
+        {name: rule_engine.DataType.MAPPING(rule_engine.DataType.STRING) for name in SYMBOLS}
+    )
+    return rule_engine.Context(default_value=None, resolver=rule_engine.resolve_item, type_resolver=types)
 
 
 def _nesting(text: str) -> int:
@@ -45,6 +52,10 @@ def compile_condition(text: str) -> rule_engine.Rule:
         raise ConditionError(f"a condition nests at most {MAX_DEPTH} levels of brackets")
     try:
         return rule_engine.Rule(text, context=_context())
+    except rule_engine.errors.SymbolResolutionError as exc:
+        raise ConditionError(
+            f"unknown name {exc.symbol_name!r}: a condition reads {', '.join(SYMBOLS)}"
+        ) from exc
     except rule_engine.errors.EngineError as exc:
         raise ConditionError(f"invalid condition: {getattr(exc, 'message', None) or exc}") from exc
     except RecursionError as exc:  # pathological nesting the bracket count did not see

@@ -16,7 +16,7 @@ from salescore.rules.condition import ConditionError, compile_condition
 EventPattern = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_*]+(\.[a-z_*]+)*$")]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(max_length=4000)]
-Hours = Annotated[StrictInt | StrictFloat, Field(gt=0, le=24 * 366)]
+Hours = Annotated[StrictFloat, Field(gt=0, le=24 * 366)]
 VALUES = {"lifecycle": LIFECYCLES, "rep_forecast_category": ("pipeline", "best_case", "commit")}
 SETTABLE = {
     "customer": {"lifecycle", "tags", "industry", "region", "source"},
