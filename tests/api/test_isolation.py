@@ -43,6 +43,9 @@ PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 TENANT_WIDE = frozenset({"user_id", "team_id", "template_id", "pipeline_id", "rule_id", "entry_id"})
 # Personal records: nobody but their user reads them, not even an admin.
 PERSONAL = frozenset({"notification_id"})
+# Records of the tenant's administration (outbound channels, jobs): an admin makes and reads them; a
+# colleague who may not is refused with 403 before any lookup, so only other tenants are tested.
+ADMIN_OWNED = frozenset({"webhook_id", "robot_id", "delivery_id", "job_id"})
 
 
 # --- the records -----------------------------------------------------------------------------
@@ -57,6 +60,9 @@ class World:
     @property
     def owner(self) -> Actor:
         return self.org.reps[0]
+
+    def owner_of(self, names: tuple[str, ...]) -> Actor:
+        return self.org.admin if any(n in ADMIN_OWNED for n in names) else self.owner
 
     async def id(self, name: str) -> str:
         if name not in self.ids:
@@ -171,8 +177,40 @@ async def _kb_entry(w: World) -> str:
     return r.json()["items"][0]["id"]
 
 
-async def _read_one(w: World, path: str) -> dict[str, Any]:
-    r = await w.h.client.get(path, headers=w.owner.headers)
+async def _webhook(w: World) -> str:
+    body = {"url": "http://127.0.0.1:9/hooks/isolation", "event_types": ["customer.*"]}
+    return (await w.post(w.org.admin, "/api/v1/webhooks", body))["id"]
+
+
+async def _robot(w: World) -> str:
+    body = {"name": "华东销售群", "url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=isolation-key"}
+    return (await w.post(w.org.admin, "/api/v1/wecom-robots", body))["id"]
+
+
+async def _delivery(w: World) -> str:
+    webhook = await w.id("webhook_id")
+    await w.h.customer(w.owner)  # a customer.* event for the subscription
+    await w.h.drain()
+    r = await w.h.client.get(f"/api/v1/webhooks/{webhook}/deliveries", headers=w.org.admin.headers)
+    assert r.status_code == 200 and r.json()["items"], r.text
+    return r.json()["items"][0]["id"]
+
+
+async def _job(w: World) -> str:
+    r = await w.h.client.post("/api/v1/health-model/recompute", headers=w.org.admin.headers)
+    assert r.status_code == 202, r.text
+    return r.json()["id"]
+
+
+def _admin_reader(template: str) -> Callable[[World], Awaitable[dict[str, Any]]]:
+    async def read(w: World) -> dict[str, Any]:
+        return await _read_one(w, template.format(**w.ids), w.org.admin)
+
+    return read
+
+
+async def _read_one(w: World, path: str, actor: Actor | None = None) -> dict[str, Any]:
+    r = await w.h.client.get(path, headers=(actor or w.owner).headers)
     assert r.status_code == 200, (path, r.text)
     return r.json()
 
@@ -216,6 +254,10 @@ KINDS: dict[str, Kind] = {
     "document_id": Kind(_document, _reader("/api/v1/documents/{document_id}")),
     "rule_id": Kind(_rule, _reader("/api/v1/rules/{rule_id}")),
     "entry_id": Kind(_kb_entry, _reader("/api/v1/knowledge-base/{entry_id}")),
+    "webhook_id": Kind(_webhook, _admin_reader("/api/v1/webhooks/{webhook_id}")),
+    "robot_id": Kind(_robot, _admin_reader("/api/v1/wecom-robots/{robot_id}")),
+    "delivery_id": Kind(_delivery, _admin_reader("/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}")),
+    "job_id": Kind(_job, _admin_reader("/api/v1/jobs/{job_id}")),
 }
 
 # Valid bodies by input model, each a visible change, so a body 422 cannot mask the 404 and a
@@ -237,6 +279,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "DocumentResponseIn": {"response": "需修改部位", "parts": ["越权"]},
     "RuleUpdate": {"name": "越权修改", "enabled": False},
     "RuleTestIn": {"event": {"type": "customer.updated"}},
+    "WebhookUpdate": {"description": "越权修改"},
+    "RobotUpdate": {"name": "越权修改"},
 }
 
 
@@ -292,7 +336,7 @@ READS = [c for c in CALLS if c.method == "GET"]
 
 
 def _outsiders(call: Call) -> list[str]:
-    if all(name in TENANT_WIDE for name in call.params):
+    if all(name in TENANT_WIDE for name in call.params) or any(name in ADMIN_OWNED for name in call.params):
         return []
     names = ["rep of another team", "manager of another team"]
     if any(name in PERSONAL for name in call.params):
@@ -364,7 +408,7 @@ async def test_same_tenant_outsider_gets_404(world: World, call: Call, outsider:
 
 @pytest.mark.parametrize("call", READS, ids=lambda c: c.label)
 async def test_owner_still_reads(world: World, call: Call) -> None:
-    r = await world.h.client.get(await call.url(world), headers=world.owner.headers)
+    r = await world.h.client.get(await call.url(world), headers=world.owner_of(call.params).headers)
     assert r.status_code == 200, r.text
 
 

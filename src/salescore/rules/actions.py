@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.audit.service import record, snapshot
+from salescore.delivery import service as delivery
 from salescore.document import service as document_service
 from salescore.kit.types import utcnow
 from salescore.knowledge import service as knowledge
-from salescore.models import Customer, Opportunity, Tenant
+from salescore.models import Customer, Opportunity, Tenant, WebhookSubscription
 from salescore.notification.service import notify
 from salescore.rules import assignees
 from salescore.rules.context import RuleContext
@@ -127,9 +128,13 @@ async def generate_document_action(session: AsyncSession, ctx: RuleContext, para
 
 
 async def webhook_action(session: AsyncSession, ctx: RuleContext, params: dict[str, Any], key: str, dry: bool) -> Result:
-    from salescore.delivery import service as delivery  # TODO(lead): top-level once delivery lands
-
-    result = {"subscription_id": str(params["subscription_id"])}
+    subscription = await session.scalar(sa.select(WebhookSubscription).where(
+        WebhookSubscription.tenant_id == ctx.event.tenant_id,
+        WebhookSubscription.id == uuid.UUID(str(params["subscription_id"])),
+        WebhookSubscription.deleted_at.is_(None)))
+    if subscription is None or not subscription.enabled:
+        raise ActionFailed(f"webhook subscription {params['subscription_id']} is missing or disabled")
+    result = {"subscription_id": str(params["subscription_id"]), "url": subscription.url}
     if not dry:
         created = await delivery.queue_webhook(
             session, tenant_id=ctx.event.tenant_id, subscription_id=uuid.UUID(str(params["subscription_id"])),
@@ -140,8 +145,6 @@ async def webhook_action(session: AsyncSession, ctx: RuleContext, params: dict[s
 
 
 async def wecom_action(session: AsyncSession, ctx: RuleContext, params: dict[str, Any], key: str, dry: bool) -> Result:
-    from salescore.delivery import service as delivery  # TODO(lead): top-level once delivery lands
-
     content = render(params["content"], _data(ctx))
     result: Result = {"content": content}
     if not dry:
