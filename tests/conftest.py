@@ -65,12 +65,8 @@ def redis_url() -> str | None:
 
 @pytest.fixture(scope="session")
 async def settings(database_url: str, redis_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    if redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(redis_url)
-        await redis.flushdb()
-        await redis.aclose()
+    # No FLUSHDB: each run has a queue of its own (queue_name below), and flushing would pull the
+    # queue from under another run sharing this Redis.
     return Settings(
         database_url=database_url,
         redis_url=redis_url,
@@ -84,6 +80,11 @@ async def settings(database_url: str, redis_url: str | None, tmp_path_factory: p
         argon2_parallelism=1,
         # Background sweeps would race the tests' own; tests sweep explicitly.
         sweeper_interval_seconds=3600,
+        periodic_tick_seconds=3600,
+        # Runs sharing the test Redis (parallel sessions, a developer's second terminal) keep their jobs apart.
+        queue_name=f"salescore-test:{uuid.uuid4().hex[:12]}",
+        # Webhook / WeChat Work receivers in tests listen on 127.0.0.1 (tests/delivery checks the guard).
+        webhook_allow_private_networks=True,
         # The feed's settle window is tested on its own (tests/records/test_audit_feed.py).
         change_feed_settle_seconds=0,
     )

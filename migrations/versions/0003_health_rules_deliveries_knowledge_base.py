@@ -254,7 +254,51 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('escalated_at', salescore.kit.types.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
+    _backfill_attribute_history()
     _seed_default_rules()
+
+
+def _backfill_attribute_history() -> None:
+    """Customers and contacts created before this revision get the history health reads point-in-time
+    (SPEC §6): each customer's true requirement flags and each contact's decision role hold from its
+    created_at (a deleted contact's role ends at its deleted_at). The tables are spelled out as they
+    stand at this revision, so later revisions cannot break this step."""
+    import uuid
+    from datetime import UTC, datetime
+
+    bind = op.get_bind()
+    at = salescore.kit.types.UTCDateTime(timezone=True)
+    json = sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql')
+    customers = sa.table('customers', *(sa.column(c, t) for c, t in (
+        ('tenant_id', sa.Uuid()), ('id', sa.Uuid()), ('requirements', json), ('created_at', at))))
+    contacts = sa.table('contacts', *(sa.column(c, t) for c, t in (
+        ('tenant_id', sa.Uuid()), ('id', sa.Uuid()), ('customer_id', sa.Uuid()), ('decision_role', sa.String()),
+        ('created_at', at), ('deleted_at', at))))
+    history = sa.table('attribute_history', *(sa.column(c, t) for c, t in (
+        ('tenant_id', sa.Uuid()), ('id', sa.Uuid()), ('entity', sa.String()), ('entity_id', sa.Uuid()),
+        ('customer_id', sa.Uuid()), ('attribute', sa.String()), ('value', sa.String()), ('effective_at', at),
+        ('recorded_at', at))))
+    now = datetime.now(UTC)
+    rows: list[dict] = []
+
+    def add(tenant_id, entity, entity_id, customer_id, attribute, value, effective_at) -> None:
+        rows.append({'tenant_id': tenant_id, 'id': uuid.uuid4(), 'entity': entity, 'entity_id': entity_id,
+                     'customer_id': customer_id, 'attribute': attribute, 'value': value,
+                     'effective_at': effective_at, 'recorded_at': now})
+        if len(rows) >= 5000:
+            bind.execute(history.insert(), rows)
+            rows.clear()
+
+    for tenant_id, customer_id, requirements, created_at in bind.execute(sa.select(*customers.c)).all():
+        for flag in ('drawings', 'tech_params', 'budget_range'):
+            if (requirements or {}).get(flag):  # a flag not provided is false without a row
+                add(tenant_id, 'customer', customer_id, customer_id, f'requirements.{flag}', 'true', created_at)
+    for tenant_id, contact_id, customer_id, role, created_at, deleted_at in bind.execute(sa.select(*contacts.c)).all():
+        add(tenant_id, 'contact', contact_id, customer_id, 'decision_role', role, created_at)
+        if deleted_at is not None:
+            add(tenant_id, 'contact', contact_id, customer_id, 'decision_role', None, deleted_at)
+    if rows:
+        bind.execute(history.insert(), rows)
 
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql')

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./salescore.db"
     # Unset: events run on the in-process runner inside the API process (embedded default).
     redis_url: str | None = None
+    # The arq queue (a Redis key): deployments, or test runs, sharing one Redis keep their jobs apart.
+    queue_name: str = "arq:queue"
     # Unset: a key is generated once and kept in STORAGE_DIR so tokens survive restarts.
     secret_key: str | None = None
     storage_dir: Path = Path("./salescore-files")
@@ -42,6 +44,9 @@ class Settings(BaseSettings):
     log_json: bool = True
     # Operators may run the public diagnosis and login from one NAT; these knobs exist for them.
     cors_origins: list[str] = Field(default_factory=list)
+    # Outbound webhooks / WeChat Work robots may not reach private, loopback or link-local
+    # addresses (SSRF) unless the operator allows it, e.g. for receivers on the same LAN.
+    webhook_allow_private_networks: bool = False
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,3 +5,7 @@ from salescore.notification import handlers as _notification_handlers  # noqa: F
 from salescore.action import service as _action_service  # noqa: F401,E402
 from salescore.pipeline import service as _pipeline_service  # noqa: F401,E402
 from salescore.action import handlers as _action_handlers  # noqa: F401,E402
+from salescore.rules import handlers as _rules_handlers  # noqa: F401,E402
+from salescore.rules import service as _rules_service  # noqa: F401,E402
+from salescore.delivery import handlers as _delivery_handlers  # noqa: F401,E402
+from salescore.health import handlers as _health_handlers  # noqa: F401,E402 - also runs jobs and the weekly regrade

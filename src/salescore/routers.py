@@ -12,13 +12,38 @@ def api_routers() -> list[APIRouter]:
     from salescore.audit.router import router as audit
     from salescore.customer.router import router as customers
     from salescore.daily_report.router import router as daily_reports
+    from salescore.delivery.router import router as delivery
     from salescore.document.router import router as documents
     from salescore.events.router import router as events
     from salescore.follow_up.router import router as follow_ups
+    from salescore.health.router import router as health
+    from salescore.job.router import router as jobs
+    from salescore.knowledge.router import router as knowledge_base
     from salescore.notification.router import router as notifications
     from salescore.opportunity.router import router as opportunities
     from salescore.pipeline.router import router as pipelines
+    from salescore.rules.router import router as rules
     from salescore.tenancy.router import router as tenancy
     from salescore.todo.router import router as todos
 
-    return [tenancy, customers, follow_ups, opportunities, action_templates, pipelines, daily_reports, documents, todos, attachments, notifications, analytics, audit, events]
+    return [
+        tenancy,
+        customers,
+        follow_ups,
+        opportunities,
+        action_templates,
+        pipelines,
+        health,
+        daily_reports,
+        documents,
+        todos,
+        attachments,
+        notifications,
+        rules,
+        knowledge_base,
+        analytics,
+        audit,
+        events,
+        jobs,
+        delivery,
+    ]

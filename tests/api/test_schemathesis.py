@@ -140,7 +140,12 @@ def _seed(client: Any, settings: Settings) -> tuple[dict[str, str], dict[str, st
     report = post("/api/v1/daily-reports", {
         "date": "2026-11-02", "items": [{"customer_id": customer["id"], "action_code": "customer_visit"}],
         "progress": {"customer_id": customer["id"], "note": "种子进展"}})
-    ids_extra = {}
+    rule = next(x for x in client.get("/api/v1/rules", headers=headers).json() if x["code"] == "grade_a_executive_visit")
+    webhook = post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/hooks/fuzz", "event_types": ["customer.*"]})
+    robot = post("/api/v1/wecom-robots", {"name": "模糊测试群", "url": "http://127.0.0.1:9/send?key=fuzz-key"})
+    job = client.post("/api/v1/health-model/recompute", headers=headers)
+    assert job.status_code == 202, job.text
+    ids_extra = {"rule_id": rule["id"], "webhook_id": webhook["id"], "robot_id": robot["id"], "job_id": job.json()["id"]}
     if settings.redis_url:
         # The document comes from an event handler; on SQLite that would run on the fuzzed app's
         # own runner beside the fuzzing, competing for the file's one write lock, so the document
@@ -148,6 +153,9 @@ def _seed(client: Any, settings: Settings) -> tuple[dict[str, str], dict[str, st
         post("/api/v1/follow-ups", {"customer_id": customer["id"], "channel": "wechat",
                                     "actions": [{"code": "solution_3d_provided", "fields": {}}]})
         ids_extra["document_id"] = _seeded_document(client, headers, settings)["id"]
+        # The same handlers ran the webhook's deliveries and the default grade rule's KB entry.
+        deliveries = client.get(f"/api/v1/webhooks/{webhook['id']}/deliveries", headers=headers).json()["items"]
+        ids_extra["delivery_id"] = deliveries[0]["id"]
     ids = {
         "team_id": team["id"], "user_id": rep["id"], "customer_id": customer["id"], "contact_id": contact["id"],
         "opportunity_id": deal["id"], "follow_up_id": follow_up["id"], "todo_id": todo["id"], "key_id": key["id"],

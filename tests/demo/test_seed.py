@@ -169,6 +169,21 @@ async def test_demo_logins_see_their_share(demo: SeedReport, h: Harness) -> None
     assert r.status_code == 200, r.text
 
 
+async def test_demo_customers_are_graded_without_firing_every_rule(demo: SeedReport, h: Harness) -> None:
+    director = {"Authorization": f"Bearer {await h.login(f'director@{data.EMAIL_DOMAIN}', data.PASSWORD)}"}
+    customers = await _all(h, "/api/v1/customers", director)
+    grades = Counter(c["grade"] for c in customers)
+    assert set(grades) == {"A", "B", "C"}, grades  # a spread, not one grade for all
+    assert all(c["health_score"] is not None and c["graded_at"] for c in customers)
+    graded_a = next(c for c in customers if c["grade"] == "A")
+    health = (await h.client.get(f"/api/v1/customers/{graded_a['id']}/health", headers=director)).json()
+    assert health["grade"] == "A" and sum(i["contribution"] for i in health["indicators"]) == pytest.approx(health["score"])
+    # The starting grades are history, not news: no flood of grade-A todos when the demo starts.
+    rule = next(r for r in (await h.client.get("/api/v1/rules", headers=director)).json()
+                if r["code"] == "grade_a_executive_visit")
+    assert (await h.client.get(f"/api/v1/rules/{rule['id']}/runs", headers=director)).json()["items"] == []
+
+
 @pytest.fixture(scope="module")
 async def written(demo: SeedReport, settings: Settings) -> dict[str, Any]:
     """The demo tenant's rows as the database holds them (what analytics will read)."""

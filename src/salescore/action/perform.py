@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.action.validation import CheckedAction
 from salescore.audit.service import record, snapshot
 from salescore.events.outbox import emit
+from salescore.health import history
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
 from salescore.kit.workdays import local_date
@@ -85,6 +86,7 @@ async def perform(
     customer_before = snapshot(customer)
     deal_before = snapshot(deal) if deal is not None else None
     stage_move: tuple[str, str] | None = None
+    flags: dict[str, Any] = {}  # requirement flags the actions state, for health's history
     for action, path in zip(checked, paths, strict=True):
         for entry in action.template.sync:
             value = _value(entry, action, moment)
@@ -97,6 +99,11 @@ async def perform(
                 _set_deal(deal, target, value, entry.get("mode", "set"))
             elif target.startswith("customer."):
                 _set_customer(customer, target, value)
+                if target.startswith("customer.requirements."):
+                    flags[target.removeprefix("customer.requirements.")] = bool(value)
+    if flags:
+        # Recorded even when the flag did not change: the action is evidence of it at its moment.
+        history.record_requirements(session, customer, flags, moment, stated=True)
     if snapshot(customer) != customer_before:
         await session.flush()
         record(session, principal, action="update", entity="customer", obj=customer, before=customer_before)

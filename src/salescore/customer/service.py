@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.audit.service import record, snapshot
 from salescore.customer import repository as repo
 from salescore.customer.schemas import ContactCreate, ContactUpdate, CustomerCreate, CustomerUpdate
+from salescore.health import history
 from salescore.kit.crud import apply_changes
 from salescore.kit.errors import NotFound, Unprocessable
 from salescore.kit.principal import Principal
@@ -63,6 +64,8 @@ async def create_customer(session: AsyncSession, principal: Principal, data: Cus
     )
     session.add(customer)
     await session.flush()
+    # Health reads requirement flags point-in-time: they hold from the (possibly imported) creation.
+    history.record_requirements(session, customer, customer.requirements, customer.created_at)
     record(session, principal, action="create", entity="customer", obj=customer)
     return customer
 
@@ -87,6 +90,9 @@ async def update_customer(
         not_null=("name", "lifecycle", "tags", "external_refs", "custom"),
     )
     await session.flush()
+    if "requirements" in changes:
+        history.record_requirements(session, customer, customer.requirements, utcnow(),
+                                    before=before["requirements"] or {})
     record(session, principal, action="update", entity="customer", obj=customer, before=before)
     return customer
 
@@ -105,6 +111,7 @@ async def create_contact(
     contact = Contact(id=new_id(), tenant_id=principal.tenant_id, customer_id=customer.id, **data.model_dump())
     session.add(contact)
     await session.flush()
+    history.record_role(session, contact, contact.created_at)
     record(session, principal, action="create", entity="contact", obj=contact)
     return contact
 
@@ -113,6 +120,8 @@ async def update_contact(session: AsyncSession, principal: Principal, contact: C
     before = snapshot(contact)
     apply_changes(contact, data.model_dump(exclude_unset=True), not_null=("name", "decision_role"))
     await session.flush()
+    if contact.decision_role != before["decision_role"]:
+        history.record_role(session, contact, utcnow())
     record(session, principal, action="update", entity="contact", obj=contact, before=before)
     return contact
 
@@ -121,4 +130,5 @@ async def delete_contact(session: AsyncSession, principal: Principal, contact: C
     before = snapshot(contact)
     contact.deleted_at = utcnow()
     await session.flush()
+    history.record_role(session, contact, contact.deleted_at, deleted=True)
     record(session, principal, action="delete", entity="contact", obj=contact, before=before)

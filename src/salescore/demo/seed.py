@@ -32,6 +32,7 @@ from salescore.models import (
     Contact,
     Customer,
     DailyReport,
+    Event,
     FollowUp,
     Notification,
     Opportunity,
@@ -145,7 +146,26 @@ async def _seed(session: AsyncSession, settings: Settings, *, seed: int, scale: 
             counts = report.counts
             print(f"  {counts['customers']}/{total} customers, {counts['follow_ups']} follow-ups, "
                   f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    await _grade(session, tenant.id)
     return report
+
+
+async def _grade(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Grade the demo customers as a running tenant would have them: the bulk-loaded records get the
+    attribute history the health indicators read, then one whole-tenant regrade. The grades are the
+    tenant's starting point, not news: their events are marked processed, so starting the demo does
+    not fire the grade rules for every customer at once."""
+    from salescore.health.history import backfill
+    from salescore.health.service import recompute_tenant
+
+    connection = await session.connection()
+    await connection.run_sync(backfill)
+    await recompute_tenant(session, tenant_id)
+    await session.execute(
+        sa.update(Event)
+        .where(Event.tenant_id == tenant_id, Event.type == "customer.grade_changed", Event.processed_at.is_(None))
+        .values(processed_at=utcnow())
+    )
 
 
 async def _pipelines(session: AsyncSession, tenant_id: uuid.UUID) -> DemoPipelines:
