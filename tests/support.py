@@ -149,7 +149,7 @@ class Harness:
         if not self.runtime.embedded:
             from salescore.worker import build_worker
 
-            worker = build_worker(self.settings, self.runtime, burst=True)
+            worker = build_worker(self.settings, self.runtime, burst=True, schedules=False)
             try:
                 await worker.main()
             finally:

@@ -40,14 +40,17 @@ async def periodic_job(ctx: dict[str, Any]) -> dict[str, int]:
     return await runtime.run_periodic()
 
 
-def build_worker(settings: Settings, runtime: Runtime, *, burst: bool = False) -> Worker:
+def build_worker(settings: Settings, runtime: Runtime, *, burst: bool = False, schedules: bool = True) -> Worker:
+    """`schedules=False` leaves out the sweeper and periodic cron jobs (a burst worker that only
+    drains the queue, as tests use: they sweep and run duties explicitly)."""
     assert settings.redis_url, "the arq worker needs SALESCORE_REDIS_URL"
+    cron_jobs = [
+        cron(sweep_job, second={0, 15, 30, 45}, run_at_startup=True, unique=True),
+        cron(periodic_job, second=set(range(0, 60, 2)), unique=True),
+    ]
     return Worker(
         functions=[process_event_job],
-        cron_jobs=[
-            cron(sweep_job, second={0, 15, 30, 45}, run_at_startup=True, unique=True),
-            cron(periodic_job, second=set(range(0, 60, 2)), run_at_startup=True, unique=True),
-        ],
+        cron_jobs=cron_jobs if schedules else [],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         queue_name=settings.queue_name,
         ctx={"runtime": runtime},
