@@ -250,7 +250,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('health_model_version', sa.Integer(), nullable=True))
 
     with op.batch_alter_table('todos', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('escalate_to', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('escalate_to', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('escalated_at', salescore.kit.types.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###

@@ -164,3 +164,67 @@ async def test_disabling_a_rule_stops_it(h: Harness) -> None:
     await h.client.patch(f"/api/v1/customers/{customer['id']}", json={"city": "西安"}, headers=rep.headers)
     await h.drain()
     assert await cards(h, rep) == [] and await runs(h, rep, rule["id"]) == []
+
+
+async def test_a_runtime_error_in_one_condition_spares_the_other_rules(h: Harness) -> None:
+    """`"vip" in customer.tags` with no customer is a type error at run time: that rule's run is dead
+    with the error, and the other rules of the same event still run."""
+    org = await h.org()
+    rep = org.reps[0]
+    broken = await _rule(h, org.director, trigger={"event": "todo.created"}, condition='"vip" in customer.tags',
+                         actions=[{"kind": "notify", "to": ["owner"], "title": "坏规则"}])
+    fine = await _rule(h, org.director, trigger={"event": "todo.created"},
+                       actions=[{"kind": "notify", "to": ["owners_manager"], "title": "新待办：${record.title}"}])
+    r = await h.client.post("/api/v1/todos", json={"title": "整理报价单"}, headers=rep.headers)
+    assert r.status_code == 201
+    await h.drain()
+    [dead] = await runs(h, rep, broken["id"])
+    assert dead["status"] == "dead" and "condition failed" in dead["error"]
+    assert [run["status"] for run in await runs(h, rep, fine["id"])] == ["succeeded"]
+    assert [c["title"] for c in await cards(h, org.managers[0])] == ["新待办：整理报价单"]
+    # The dry run reports it instead of failing.
+    r = await h.client.post(f"/api/v1/rules/{broken['id']}/test", headers=org.director.headers,
+                            json={"event": {"type": "todo.created", "payload": {"customer_id": "not-an-id"}}})
+    assert r.status_code == 200 and "condition failed" in r.json()["error"]
+
+
+async def test_regex_and_unbounded_builtins_are_refused_at_save(h: Harness) -> None:
+    org = await h.org()
+    for condition in ('payload.summary =~ "(a+)+$"', 'payload.summary !~~ "x"', "$sum($range(1000000000)) > 0",
+                      '$random() > 0.5', 'd"9999-12-31" + t"P1D" > d"2000-01-01"'):
+        r = await h.client.post("/api/v1/rules", headers=org.director.headers, json={
+            "name": "x", "trigger": {"event": "customer.updated"}, "condition": condition,
+            "actions": [{"kind": "kb_sync"}]})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "condition", (condition, r.text)
+    r = await h.client.post("/api/v1/rules", headers=org.director.headers, json={
+        "name": "字符串里的 =~ 无妨", "trigger": {"event": "customer.updated"},
+        "condition": 'payload.note == "=~ $range"', "actions": [{"kind": "kb_sync"}]})
+    assert r.status_code == 201, r.text
+
+
+async def test_reps_see_each_runs_status_not_what_it_did(h: Harness) -> None:
+    org = await h.org()
+    rep, other = org.reps[0], org.reps[2]
+    rule = await _rule(h, org.director, trigger={"event": "customer.updated"},
+                       actions=[{"kind": "notify", "to": ["owner"], "title": "更新：${customer.name}"}])
+    customer = await h.customer(rep, name="保密客户")
+    await h.client.patch(f"/api/v1/customers/{customer['id']}", json={"city": "苏州"}, headers=rep.headers)
+    await h.drain()
+    [seen] = await runs(h, other, rule["id"])
+    assert seen["results"] == [{"index": 0, "kind": "notify", "status": "done"}]
+    [full] = await runs(h, org.director, rule["id"])
+    assert full["results"][0]["title"] == "更新：保密客户"
+
+
+async def test_a_deactivated_owner_hands_rule_work_to_their_manager(h: Harness) -> None:
+    org = await h.org()
+    rep, manager = org.reps[0], org.managers[0]
+    await _rule(h, org.director, trigger={"event": "customer.updated"},
+                actions=[{"kind": "create_todo", "title": "回访 ${customer.name}", "due": {"in_hours": 24},
+                          "escalate_to": f"user:{org.director.user_id}"}])
+    customer = await h.customer(rep, name="交接客户")
+    r = await h.client.post(f"/api/v1/users/{rep.user_id}/deactivate", headers=org.admin.headers)
+    assert r.status_code == 200, r.text
+    await h.client.patch(f"/api/v1/customers/{customer['id']}", json={"city": "南京"}, headers=org.admin.headers)
+    await h.drain()
+    assert [t["title"] for t in await todos(h, manager)] == ["回访 交接客户"]

@@ -25,7 +25,9 @@ from salescore.kit.types import utcnow
 
 log = logging.getLogger("salescore.delivery")
 
-BATCH = 100
+# A round claims at most two waves of concurrent sends, so even with every receiver at its timeout
+# a round ends well within the claim's lease (claim.LEASE) and no claim lapses while its send runs.
+BATCH = 20
 CONCURRENCY = 10
 TIMEOUT = httpx.Timeout(10.0)
 # A receiver that trickles its answer byte by byte still ends here (well inside the claim lease).

@@ -44,7 +44,7 @@ class Todo(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
         JSONType, nullable=False, default=list, server_default=sa.text("'[]'")
     )
     # Who hears about it when it is still open at its due time (a relative assignee, e.g. "owners_manager").
-    escalate_to: Mapped[str | None] = mapped_column(sa.String(32))
+    escalate_to: Mapped[str | None] = mapped_column(sa.String(64))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

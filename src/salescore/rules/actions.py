@@ -134,7 +134,7 @@ async def webhook_action(session: AsyncSession, ctx: RuleContext, params: dict[s
         WebhookSubscription.deleted_at.is_(None)))
     if subscription is None or not subscription.enabled:
         raise ActionFailed(f"webhook subscription {params['subscription_id']} is missing or disabled")
-    result = {"subscription_id": str(params["subscription_id"]), "url": subscription.url}
+    result = {"subscription_id": str(params["subscription_id"])}  # never the URL: it may carry a token
     if not dry:
         created = await delivery.queue_webhook(
             session, tenant_id=ctx.event.tenant_id, subscription_id=uuid.UUID(str(params["subscription_id"])),

@@ -22,7 +22,14 @@ PATTERN = re.compile(r"^(owner|owners_manager|directors|admins|department:[a-z_]
 
 
 def is_valid(spec: str) -> bool:
-    return bool(PATTERN.match(spec))
+    if not PATTERN.match(spec):
+        return False
+    if spec.startswith("user:"):
+        try:
+            uuid.UUID(spec.split(":", 1)[1])
+        except ValueError:
+            return False
+    return True
 
 
 async def _active(session: AsyncSession, tenant_id: uuid.UUID, *where: sa.ColumnElement[bool]) -> list[uuid.UUID]:
@@ -54,7 +61,13 @@ async def resolve(session: AsyncSession, ctx: RuleContext, spec: str, *, single:
     tenant_id = ctx.event.tenant_id
     if spec == "owner":
         owner = ctx.owner_id()
-        return [owner] if owner else []
+        if owner is None:
+            return []
+        if await _active(session, tenant_id, User.id == owner):
+            return [owner]
+        # A deactivated owner cannot act: their manager takes it (until the records are reassigned).
+        manager = await manager_of(session, tenant_id, owner)
+        return [manager] if manager else []
     if spec == "owners_manager":
         owner = ctx.owner_id()
         manager = await manager_of(session, tenant_id, owner) if owner else None

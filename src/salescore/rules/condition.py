@@ -8,6 +8,7 @@ event shape does not crash on another. Compiled conditions are cached by text.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -43,9 +44,35 @@ def _nesting(text: str) -> int:
     return deepest
 
 
+# A string literal, with escapes: what remains outside them is operators and names.
+_STRINGS = re.compile(r"""(?:[a-z]?"(?:[^"\\]|\\.)*")|(?:[a-z]?'(?:[^'\\]|\\.)*')""", re.IGNORECASE)
+# rule-engine's regular-expression operators (=~, =~~, !~, !~~) run Python's `re`, which has no time
+# limit: one nested quantifier over a rep's note would stall the worker. Conditions do without them.
+_REGEX_OPERATORS = re.compile(r"[=!]~")
+
+
+# Built-in functions a condition may call; `$range`, `$random`, `$map`, `$filter` are left out (a
+# `$range(10 ** 9)` is evaluated while the rule is parsed, and conditions must be deterministic).
+BUILTINS = frozenset({"abs", "all", "any", "max", "min", "now", "today", "parse_datetime", "parse_float",
+                      "parse_timedelta", "split", "sum", "e", "pi"})
+_BUILTIN_CALL = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _check_operations(text: str) -> None:
+    code = _STRINGS.sub('""', text)
+    if _REGEX_OPERATORS.search(code):
+        raise ConditionError("regular-expression matching (=~, !~) is not available in conditions; "
+                             "use ==, in, or indexing such as payload.name[0]")
+    for name in _BUILTIN_CALL.findall(code):
+        if name not in BUILTINS:
+            raise ConditionError(f"${name} is not available in conditions; use one of "
+                                 + ", ".join(f"${n}" for n in sorted(BUILTINS)))
+
+
 @lru_cache(maxsize=1024)
 def compile_condition(text: str) -> rule_engine.Rule:
     """Parse once; raise ConditionError with a message a director can act on."""
+    _check_operations(text)
     if len(text) > MAX_LENGTH:
         raise ConditionError(f"a condition is at most {MAX_LENGTH} characters")
     if _nesting(text) > MAX_DEPTH:
@@ -60,6 +87,8 @@ def compile_condition(text: str) -> rule_engine.Rule:
         raise ConditionError(f"invalid condition: {getattr(exc, 'message', None) or exc}") from exc
     except RecursionError as exc:  # pathological nesting the bracket count did not see
         raise ConditionError("invalid condition: too deeply nested") from exc
+    except Exception as exc:  # constant folding at parse time can fail (a date overflowing, ...)
+        raise ConditionError(f"invalid condition: {exc}") from exc
 
 
 def evaluate(text: str | None, context: dict[str, Any]) -> bool:
@@ -71,3 +100,5 @@ def evaluate(text: str | None, context: dict[str, Any]) -> bool:
         return bool(rule.evaluate(context))
     except rule_engine.errors.EngineError as exc:
         raise ConditionError(f"condition failed: {getattr(exc, 'message', None) or exc}") from exc
+    except Exception as exc:  # rule-engine lets some type errors through (`"x" in null`)
+        raise ConditionError(f"condition failed: {type(exc).__name__}: {exc}") from exc

@@ -46,9 +46,9 @@ class RuleContext:
     def ref(self, name: str) -> uuid.UUID | None:
         """An id the event is about: `customer_id`, `opportunity_id`, ... from the records or payload."""
         for source in (self.record, self.event.payload or {}):
-            value = source.get(name)
+            value = as_uuid(source.get(name))
             if value:
-                return uuid.UUID(str(value))
+                return value
         if name == "customer_id" and self.customer.get("id"):
             return uuid.UUID(self.customer["id"])
         if name == "opportunity_id" and self.opportunity.get("id"):
@@ -64,15 +64,24 @@ class RuleContext:
             self.record.get("id") if self.event.entity == "user" else None,
         )
         for value in candidates:
-            if value:
-                return uuid.UUID(str(value))
+            if as_uuid(value):
+                return as_uuid(value)
+        return None
+
+
+def as_uuid(value: Any) -> uuid.UUID | None:
+    """An id from a payload, or None when it is not one (a dry run's event is typed by hand)."""
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
         return None
 
 
 async def _row(session: AsyncSession, model: Any, tenant_id: uuid.UUID, row_id: Any) -> dict[str, Any]:
-    if not row_id:
+    row_uuid = as_uuid(row_id)
+    if row_uuid is None:
         return {}
-    obj = await session.scalar(sa.select(model).where(model.tenant_id == tenant_id, model.id == uuid.UUID(str(row_id))))
+    obj = await session.scalar(sa.select(model).where(model.tenant_id == tenant_id, model.id == row_uuid))
     return snapshot(obj) if obj is not None else {}
 
 

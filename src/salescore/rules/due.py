@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from salescore.kit.workdays import is_workday, local_date, local_datetime
 
@@ -41,8 +42,11 @@ def due_at(due: dict[str, Any] | None, *, now: datetime, tz: str, overrides: dic
         if not value:
             return None
         try:
-            return datetime.fromisoformat(value) if "T" in str(value) else local_datetime(
-                date.fromisoformat(str(value)), END_OF_DAY, tz)
+            if "T" not in str(value):
+                return local_datetime(date.fromisoformat(str(value)), END_OF_DAY, tz)
+            moment = datetime.fromisoformat(str(value))
         except ValueError:
             return None
+        # A time without an offset is the tenant's wall-clock time.
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(tz))
     return None

@@ -75,7 +75,13 @@ async def list_runs(
     session: SessionDep, principal: PrincipalDep, rule_id: uuid.UUID, limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None, status_: RunStatus | None = Query(None, alias="status"),
 ) -> Page[RuleRunRead]:
-    """Every run of the rule, newest last in cursor order: status, attempts, error, what each action did."""
+    """Every run of the rule, newest first: status, attempts, error, and what each action did. What the
+    actions did (titles, people, records) is shown to directors and admins; everyone else sees each
+    action's kind and status, as a rule's runs may concern records outside their visibility."""
     await repo.get_rule(session, principal, rule_id)
     rows, nxt = await paginate(session, repo.runs_of(principal, rule_id, status_), RuleRun, limit=limit, cursor=cursor)
-    return Page[RuleRunRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
+    items = [RuleRunRead.model_validate(row) for row in rows]
+    if not principal.can_configure:
+        for item in items:
+            item.results = [{k: r.get(k) for k in ("index", "kind", "status")} for r in item.results]
+    return Page[RuleRunRead](items=items, next_cursor=nxt)

@@ -48,10 +48,23 @@ async def run_due(runtime: Any, *, now: datetime | None = None) -> int:
                 RuleRun.status.in_(("scheduled", "failed")), RuleRun.next_attempt_at <= now)))
             if run is None:
                 continue
-            await resume(session, run, now=now)
-            await session.commit()
+            try:
+                await resume(session, run, now=now)
+                await session.commit()
+            except Exception as exc:  # one broken run must not stop the others (of every tenant)
+                log.exception("rule run crashed", extra={"rule_run_id": str(run_id)})
+                await session.rollback()
+                await _bury(runtime, tenant_id, run_id, now, f"{type(exc).__name__}: {exc}")
+                continue
             await runtime.publish(take_pending(session))
     return len(due)
+
+
+async def _bury(runtime: Any, tenant_id: uuid.UUID, run_id: uuid.UUID, now: datetime, error: str) -> None:
+    async with runtime.sessionmaker() as session:
+        await session.execute(sa.update(RuleRun).where(RuleRun.tenant_id == tenant_id, RuleRun.id == run_id).values(
+            status="dead", error=error[:1000], next_attempt_at=None, finished_at=now))
+        await session.commit()
 
 
 async def _mark(session: AsyncSession, tenant_id: uuid.UUID, key: str) -> bool:
@@ -73,19 +86,27 @@ async def escalate_overdue(runtime: Any, *, now: datetime | None = None) -> int:
         for todo in todos:
             await session.execute(sa.update(Todo).where(Todo.tenant_id == todo.tenant_id, Todo.id == todo.id)
                                   .values(escalated_at=now))
-            event = emit(session, tenant_id=todo.tenant_id, type="todo.overdue", entity="todo", entity_id=todo.id,
-                         payload={"todo_id": str(todo.id), "title": todo.title, "assignee_id": str(todo.assignee_id),
-                                  "due_at": todo.due_at.isoformat() if todo.due_at else None,
-                                  "escalate_to": todo.escalate_to,
-                                  "customer_id": str(todo.customer_id) if todo.customer_id else None})
-            await session.flush()
-            ctx = await build_context(session, event)
-            await _notify(session, ctx, {"to": [todo.escalate_to], "title": f"待办逾期未完成：{todo.title}"[:200],
-                                         "body": "到期仍未完成，请跟进。"}, f"todo:{todo.id}:overdue", False,
-                          kind="escalation")
+            try:
+                async with session.begin_nested():
+                    await _escalate(session, todo)
+            except Exception:  # marked escalated all the same: a broken one must not block the rest
+                log.exception("overdue escalation failed", extra={"todo_id": str(todo.id)})
         await session.commit()
         await runtime.publish(take_pending(session))
     return len(todos)
+
+
+async def _escalate(session: AsyncSession, todo: Todo) -> None:
+    """`todo.overdue` for the change feed and rules, and the escalation card itself."""
+    event = emit(session, tenant_id=todo.tenant_id, type="todo.overdue", entity="todo", entity_id=todo.id,
+                 payload={"todo_id": str(todo.id), "title": todo.title, "assignee_id": str(todo.assignee_id),
+                          "due_at": todo.due_at.isoformat() if todo.due_at else None,
+                          "escalate_to": todo.escalate_to,
+                          "customer_id": str(todo.customer_id) if todo.customer_id else None})
+    await session.flush()
+    ctx = await build_context(session, event)
+    await _notify(session, ctx, {"to": [todo.escalate_to], "title": f"待办逾期未完成：{todo.title}"[:200],
+                                 "body": "到期仍未完成，请跟进。"}, f"todo:{todo.id}:overdue", False, kind="escalation")
 
 
 async def missing_daily_reports(runtime: Any, *, now: datetime | None = None) -> int:
@@ -119,8 +140,8 @@ async def missing_daily_reports(runtime: Any, *, now: datetime | None = None) ->
 def _last_due_day(tenant: Tenant, now: datetime) -> Any:
     """The latest workday (within a week) whose deadline has passed, if the tenant existed then."""
     overrides = workday_overrides(tenant)
-    day = local_date(now, tenant.timezone)
-    for _ in range(8):
+    day = local_date(now, tenant.timezone) + timedelta(days=1)  # today first: a deadline may be the same day
+    for _ in range(9):
         day = day - timedelta(days=1)
         if is_workday(day, overrides) and deadline_for(tenant, day) <= now:
             return day if local_date(tenant.created_at, tenant.timezone) <= day else None
