@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     sweeper_interval_seconds: float = 15.0
     # How often the periodic duties (deliveries, rule runs due, schedules) are checked.
     periodic_tick_seconds: float = 2.0
+    # Embedded runner only: tasks processing events in the API process (0: events wait in the outbox).
+    event_consumers: int = Field(2, ge=0, le=16)
     # The change feed withholds events this young: a sequence number is taken at insert, so a
     # transaction committing late could otherwise slip in behind a poller's cursor.
     change_feed_settle_seconds: float = Field(5.0, ge=0)

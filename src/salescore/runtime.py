@@ -50,7 +50,7 @@ class Runtime:
         if settings.redis_url:
             runtime.queue = ArqQueue(settings.redis_url, settings.queue_name)
         else:
-            runtime.queue = InProcessQueue(runtime.process)
+            runtime.queue = InProcessQueue(runtime.process, consumers=settings.event_consumers)
             if background:
                 runtime._loops.append(asyncio.create_task(runtime._sweep_forever(), name="sweeper"))
                 runtime._loops.append(asyncio.create_task(runtime._periodic_forever(), name="periodic"))

@@ -34,6 +34,8 @@ class InProcessQueue:
         self._tasks = [asyncio.create_task(self._consume(), name=f"event-consumer-{i}") for i in range(consumers)]
 
     async def enqueue(self, event_ids: list[uuid.UUID]) -> None:
+        if not self._tasks:
+            return  # no consumers configured: the events wait in the outbox
         for event_id in event_ids:
             self._queue.put_nowait(event_id)
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger("salescore.db")
+# SQLite has one writer: a transaction open longer than this makes every other write wait.
+LONG_WRITE_LOCK_S = 5.0
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -41,6 +48,28 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Take the write lock at BEGIN so two writers queue on busy_timeout rather
         # than deadlock when both upgrade a read lock.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.info["salescore.began"] = (time.monotonic(), _holder())
+
+    def _released(conn: Any) -> None:
+        began = conn.info.pop("salescore.began", None)
+        if began is None:
+            return
+        held = time.monotonic() - began[0]
+        if held > LONG_WRITE_LOCK_S:
+            # Every other writer waited this long: name the holder so it can be found.
+            log.warning("sqlite write lock held %.1f s by %s", held, began[1], extra={"held_s": round(held, 1)})
+
+    event.listen(engine.sync_engine, "commit", _released)
+    event.listen(engine.sync_engine, "rollback", _released)
+
+
+def _holder() -> str:
+    """The asyncio task taking the lock (cheap: this runs at every BEGIN)."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:
+        task = None
+    return f"task {task.get_name()}" if task else "a thread"
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
