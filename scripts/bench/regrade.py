@@ -115,7 +115,7 @@ async def salescore_regrade(sessionmaker: Any, tenant_id: uuid.UUID, now: dateti
 
 async def sql_regrade(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> str:
     async with conn.transaction():
-        # The same setting salescore uses (health.dialect.without_jit): JIT costs this query more
+        # The same setting salescore uses (kit.dialect.without_jit): JIT costs this query more
         # than it saves, for both.
         await conn.execute("SET LOCAL jit = off")
         return await conn.execute(UPDATE, tenant_id, *_bounds(datetime.now(UTC)))

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from salescore.health import defaults as d
-from salescore.health.dialect import json_array_items, text_uuid_key, uuid_key
+from salescore.kit.dialect import json_array_items, text_uuid_key, uuid_key
 from salescore.models import ActionRecord, AttributeHistory, Contact, Customer, FollowUp
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from salescore.events.outbox import OUTBOX_KEY
 from salescore.health import defaults as d
-from salescore.health.dialect import json_pairs, new_uuid, uuid_text, without_jit
+from salescore.kit.dialect import json_pairs, new_uuid, uuid_text, without_jit
 from salescore.health.indicators import Model, grade_of, indicator_values, score_of
 from salescore.kit.types import GUID, UTCDateTime
 from salescore.models import Customer, Event, GradeChange

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.health import defaults as d
-from salescore.health.dialect import without_jit
+from salescore.kit.dialect import without_jit
 from salescore.health.indicators import Model, grade_of, indicator_values, score_of
 from salescore.models import ActionRecord, AttributeHistory, Contact, FollowUp, HealthModel, Opportunity
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.kit.crud import like_pattern, one_or_404
-from salescore.kit.dialect import json_array_has
+from salescore.kit.dialect import json_array_items
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import tenant_rows
 from salescore.models import KnowledgeEntry
@@ -32,7 +32,8 @@ def search(
         stmt = stmt.where(sa.or_(KnowledgeEntry.title.ilike(pattern, escape="\\"),
                                  KnowledgeEntry.body.ilike(pattern, escape="\\")))
     if tag:
-        stmt = stmt.where(json_array_has(KnowledgeEntry.tags, tag))
+        tags = json_array_items(KnowledgeEntry.tags).table_valued("value")
+        stmt = stmt.where(sa.exists(sa.select(1).select_from(tags).where(tags.c.value == tag)))
     return stmt
 
 
