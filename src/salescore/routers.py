@@ -15,6 +15,8 @@ def api_routers() -> list[APIRouter]:
     from salescore.delivery.router import router as delivery
     from salescore.document.router import router as documents
     from salescore.events.router import router as events
+    from salescore.evidence.router import router as evidence
+    from salescore.forecast.router import router as forecast
     from salescore.follow_up.router import router as follow_ups
     from salescore.health.router import router as health
     from salescore.job.router import router as jobs
@@ -31,6 +33,7 @@ def api_routers() -> list[APIRouter]:
         customers,
         follow_ups,
         opportunities,
+        evidence,
         action_templates,
         pipelines,
         health,
@@ -42,6 +45,7 @@ def api_routers() -> list[APIRouter]:
         rules,
         knowledge_base,
         analytics,
+        forecast,
         audit,
         events,
         jobs,

@@ -10,12 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from salescore.events.outbox import take_pending
-from salescore.events.periodic import periodic
+from salescore.events.periodic import claim_mark, periodic
 from salescore.health import service
 from salescore.job.service import runner
 from salescore.kit.types import utcnow
@@ -46,15 +44,6 @@ def weekly_key(now: datetime, tz: str, created_at: datetime | None = None) -> st
     return f"health-weekly:{year}-W{week:02d}"
 
 
-async def _claim(session: AsyncSession, tenant_id: uuid.UUID, key: str, now: datetime) -> bool:
-    """Insert the week's mark; whoever inserts it does the recompute (several workers may race)."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(ScheduleMark).values(tenant_id=tenant_id, key=key, at=now).on_conflict_do_nothing()
-    )
-    return bool(result.rowcount)
-
-
 async def schedule_weekly(
     sessionmaker: async_sessionmaker[AsyncSession],
     publish: Callable[[list[uuid.UUID]], Awaitable[None]],
@@ -79,7 +68,7 @@ async def schedule_weekly(
         )).tuples())
         started = 0
         for tenant_id, key in due.items():
-            if (tenant_id, key) in done or not await _claim(session, tenant_id, key, now):
+            if (tenant_id, key) in done or not await claim_mark(session, tenant_id, key, now):
                 continue
             await service.start_recompute(session, tenant_id, requested_by=None, reason="weekly", week=key)
             started += 1

@@ -4,6 +4,7 @@ from salescore.models.action import ActionRecord, ActionTemplate, ActionTemplate
 from salescore.models.attachment import Attachment, Document
 from salescore.models.automation import Job, Rule, RuleRun, ScheduleMark
 from salescore.models.base import Base
+from salescore.models.evidence import Evidence, EvidenceModel, ForecastSnapshot, WinCalibration
 from salescore.models.delivery import Delivery, DeliveryAttempt, WebhookSubscription, WecomRobot
 from salescore.models.health import AttributeHistory, GradeChange, HealthModel
 from salescore.models.knowledge import KnowledgeEntry
@@ -17,6 +18,10 @@ from salescore.models.tenancy import ApiKey, Team, Tenant, User
 from salescore.models.work import Notification, Todo
 
 __all__ = [
+    "Evidence",
+    "EvidenceModel",
+    "ForecastSnapshot",
+    "WinCalibration",
     "AttributeHistory",
     "Delivery",
     "DeliveryAttempt",

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from salescore.forecast.service import annotate
 from salescore.kit.deps import PrincipalDep, SessionDep
 from salescore.kit.etag import IfMatchHeader, check_if_match, set_etag
 from salescore.kit.openapi import PROBLEM_RESPONSES
@@ -27,6 +28,7 @@ async def create_opportunity(
 ) -> Opportunity:
     deal = await service.create_opportunity(session, principal, data)
     set_etag(response, deal.version)
+    await annotate(session, principal.tenant_id, [deal])
     return deal
 
 
@@ -48,6 +50,7 @@ async def list_opportunities(
         updated_since=updated_since, q=q,
     )
     rows, nxt = await paginate(session, stmt, Opportunity, limit=limit, cursor=cursor)
+    await annotate(session, principal.tenant_id, rows)
     return Page[OpportunityRead](items=rows, next_cursor=nxt)  # type: ignore[arg-type]
 
 
@@ -57,6 +60,7 @@ async def get_opportunity(
 ) -> Opportunity:
     deal = await repo.get_opportunity(session, principal, opportunity_id)
     set_etag(response, deal.version)
+    await annotate(session, principal.tenant_id, [deal])
     return deal
 
 
@@ -73,6 +77,7 @@ async def update_opportunity(
     check_if_match(if_match, deal.version)
     deal = await service.update_opportunity(session, principal, deal, data)
     set_etag(response, deal.version)
+    await annotate(session, principal.tenant_id, [deal])
     return deal
 
 
@@ -85,6 +90,7 @@ async def move_stage(
     deal = await repo.get_opportunity(session, principal, opportunity_id)
     deal = await service.move_stage(session, principal, deal, data)
     set_etag(response, deal.version)
+    await annotate(session, principal.tenant_id, [deal])
     return deal
 
 
@@ -97,6 +103,7 @@ async def win(
     deal = await repo.get_opportunity(session, principal, opportunity_id)
     deal = await service.win(session, principal, deal, data or WinIn())
     set_etag(response, deal.version)
+    await annotate(session, principal.tenant_id, [deal])
     return deal
 
 

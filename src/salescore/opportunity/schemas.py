@@ -55,6 +55,12 @@ class OpportunityUpdate(InModel):
     custom: CustomJSON | None = None
 
 
+class WinProbability(OutModel):
+    mean: float = Field(description="Mean of the Beta posterior (SPEC §8)")
+    low: float = Field(description="Its 10th percentile")
+    high: float = Field(description="Its 90th percentile")
+
+
 class OpportunityRead(OutModel):
     id: uuid.UUID
     customer_id: uuid.UUID
@@ -69,8 +75,12 @@ class OpportunityRead(OutModel):
     product_line: str | None
     competitors: list[str]
     rep_forecast_category: ForecastClaim | None
-    maturity: float
-    forecast_category: ForecastCategory
+    maturity: float = Field(description="商机成熟度: the highest coefficient among the deal's unrevoked evidence")
+    forecast_category: ForecastCategory = Field(description="What the evidence says (the rep's claim is rep_forecast_category)")
+    win_probability: WinProbability = Field(
+        description="Calibrated from closed deals at the checkpoint nearest this deal's days to close; "
+        "won = 1, lost = 0"
+    )
     quote_submitted_at: datetime | None
     quote_confirmed_at: datetime | None
     contract_signed_at: datetime | None

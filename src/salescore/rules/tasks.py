@@ -8,16 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.daily_report.service import deadline_for, end_of_day
 from salescore.events.outbox import emit, take_pending
-from salescore.events.periodic import periodic
+from salescore.events.periodic import claim_mark, periodic
 from salescore.kit.types import utcnow
 from salescore.kit.workdays import is_workday, local_date
-from salescore.models import DailyReport, RuleRun, ScheduleMark, Tenant, Todo, User
+from salescore.models import DailyReport, RuleRun, Tenant, Todo, User
 from salescore.models.daily_report import REPORTING_ROLES
 from salescore.rules.actions import _notify
 from salescore.rules.context import build_context
@@ -67,15 +65,6 @@ async def _bury(runtime: Any, tenant_id: uuid.UUID, run_id: uuid.UUID, now: date
         await session.commit()
 
 
-async def _mark(session: AsyncSession, tenant_id: uuid.UUID, key: str) -> bool:
-    """Claim a once-per-period duty; False when another worker already did."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(ScheduleMark).values(tenant_id=tenant_id, key=key, at=utcnow()).on_conflict_do_nothing()
-    )
-    return bool(result.rowcount)
-
-
 async def escalate_overdue(runtime: Any, *, now: datetime | None = None) -> int:
     """A rule's todo still open at its due time: tell whoever `escalate_to` names, once."""
     now = now or utcnow()
@@ -120,7 +109,7 @@ async def missing_daily_reports(runtime: Any, *, now: datetime | None = None) ->
         if day is None:
             continue
         async with runtime.sessionmaker() as session:
-            if not await _mark(session, tenant.id, f"daily-report-missing:{day.isoformat()}"):
+            if not await claim_mark(session, tenant.id, f"daily-report-missing:{day.isoformat()}"):
                 continue
             submitted = sa.select(DailyReport.user_id).where(
                 DailyReport.tenant_id == tenant.id, DailyReport.report_date == day)

@@ -1,0 +1,1 @@
+"""Win probabilities, forecasts, snapshots, accuracy and the credibility heatmap (SPEC §8)."""

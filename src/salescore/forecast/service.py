@@ -1,0 +1,195 @@
+"""Forecasts (SPEC §8): amounts by evidence category, expected value and a Monte Carlo P10/P50/P90
+over the open deals expected to close in a month, point-in-time; per tenant, team and rep.
+Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salescore.evidence.config import Config
+from salescore.evidence.service import current_config
+from salescore.forecast import calibration
+from salescore.forecast.deals import Position, Scope, open_at, open_now, won_between
+from salescore.forecast.probability import Cells, checkpoint_for, level, summarize, win_probability
+from salescore.forecast.simulate import DRAWS, percentiles, simulate
+from salescore.kit.types import utcnow
+from salescore.kit.workdays import local_date, local_datetime
+from salescore.models import Team, User
+from salescore.tenancy.service import get_tenant
+
+CATEGORIES = ("commit", "best_case", "pipeline", "unqualified")
+DEFAULT_SEED = 0
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        year, month = (int(part) for part in text.split("-"))
+        first = date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return cls(first, following - timedelta(days=1))
+
+    def shifted(self, months: int) -> Period:
+        index = self.first.year * 12 + self.first.month - 1 + months
+        return Period.parse(f"{index // 12}-{index % 12 + 1}")
+
+    def next(self) -> Period:
+        return self.shifted(1)
+
+    def previous(self) -> Period:
+        return self.shifted(-1)
+
+    @property
+    def code(self) -> str:
+        return f"{self.first.year:04d}-{self.first.month:02d}"
+
+    def start(self, tz: str) -> datetime:
+        return local_datetime(self.first, time(0), tz)
+
+    def end(self, tz: str) -> datetime:
+        return local_datetime(self.last + timedelta(days=1), time(0), tz)
+
+
+def period_of(moment: datetime, tz: str) -> Period:
+    today = local_date(moment, tz)
+    return Period.parse(f"{today.year:04d}-{today.month:02d}")
+
+
+@dataclass
+class Priced:
+    """The deals with their probabilities, ready to be summed and simulated."""
+
+    positions: list[Position]
+    mean: np.ndarray
+    cell_of: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+
+
+def price(positions: list[Position], config: Config, cells: Cells, today: date) -> Priced:
+    keys: dict[tuple[int, float], int] = {}
+    cell_of = np.empty(len(positions), dtype=np.int64)
+    for i, p in enumerate(positions):
+        days = None if p.close_date is None else (p.close_date - today).days
+        key = (checkpoint_for(days), level(p.maturity))
+        cell_of[i] = keys.setdefault(key, len(keys))
+    ab = np.array([cells.posterior(config, m, cp) for cp, m in keys] or np.empty((0, 2)), dtype=float)
+    alpha, beta = (ab[:, 0], ab[:, 1]) if len(ab) else (np.empty(0), np.empty(0))
+    mean = summarize(alpha, beta)[0][cell_of] if len(positions) else np.empty(0)
+    return Priced(positions, mean, cell_of, alpha, beta)
+
+
+def figures(priced: Priced, index: np.ndarray, outcomes: np.ndarray) -> dict[str, Any]:
+    out: dict[str, Any] = {c: 0.0 for c in CATEGORIES}
+    for i in index:
+        p = priced.positions[i]
+        out[p.category] += p.amount
+    amounts = np.array([priced.positions[i].amount for i in index], dtype=float)
+    out["expected"] = float(priced.mean[index] @ amounts) if len(index) else 0.0
+    out["p10"], out["p50"], out["p90"] = percentiles(outcomes)
+    out["deals"] = int(len(index))
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
+
+
+async def forecast(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    period: Period,
+    as_of: datetime | None = None,
+    currency: str = "CNY",
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
+    tenant_id = scope.principal.tenant_id
+    tenant = await get_tenant(session, tenant_id)
+    config = await current_config(session, tenant_id)
+    cells = await calibration.cells_at(session, tenant_id, config, as_of)
+    moment = as_of or utcnow()
+    if as_of is None:
+        positions = await open_now(session, scope, currency, period.first, period.last)
+    else:
+        positions = await open_at(session, scope, currency, period.first, period.last, as_of, config)
+    priced = price(positions, config, cells, local_date(moment, tenant.timezone))
+
+    owners = list(dict.fromkeys(p.owner_id for p in positions))
+    owner_index = {owner: i for i, owner in enumerate(owners)}
+    owner_of = np.array([owner_index[p.owner_id] for p in positions], dtype=np.int64)
+    amounts = np.array([p.amount for p in positions], dtype=float)
+    outcomes = simulate(owners, owner_of, amounts, priced.cell_of, priced.alpha, priced.beta, seed=seed)
+
+    won = await won_between(session, scope, currency, period.start(tenant.timezone),
+                            min(moment, period.end(tenant.timezone)))
+    names = await _names(session, tenant_id, owners, {p.team_id for p in positions} | {t for _, t, _ in won})
+    team_of = {p.owner_id: p.team_id for p in positions}
+    won_by_owner: dict[uuid.UUID, float] = defaultdict(float)
+    won_by_team: dict[uuid.UUID | None, float] = defaultdict(float)
+    for owner, team, amount in won:
+        won_by_owner[owner] += amount
+        won_by_team[team] += amount
+
+    by_owner = []
+    for owner, i in owner_index.items():
+        entry = figures(priced, np.flatnonzero(owner_of == i), outcomes[i])
+        by_owner.append({"owner_id": owner, "name": names.get(owner), "team_id": team_of[owner], **entry,
+                         "closed_won": round(won_by_owner.get(owner, 0.0), 2)})
+    by_team = []
+    for team in dict.fromkeys(team_of[o] for o in owners):
+        rows = [owner_index[o] for o in owners if team_of[o] == team]
+        index = np.flatnonzero(np.isin(owner_of, rows))
+        entry = figures(priced, index, outcomes[rows].sum(axis=0))
+        by_team.append({"team_id": team, "name": names.get(team) if team else None, **entry,
+                        "closed_won": round(won_by_team.get(team, 0.0), 2)})
+    total = figures(priced, np.arange(len(positions)), outcomes.sum(axis=0))
+    return {
+        "period": period.code, "as_of": moment, "currency": currency, "seed": seed, "draws": DRAWS, **total,
+        "closed_won": round(sum(a for _, _, a in won), 2), "observations": cells.observations,
+        "model_version": config.version,
+        "by_owner": sorted(by_owner, key=lambda e: (-e["expected"], str(e["owner_id"]))),
+        "by_team": sorted(by_team, key=lambda e: (-e["expected"], str(e["team_id"]))),
+    }
+
+
+async def _names(
+    session: AsyncSession, tenant_id: uuid.UUID, users: list[uuid.UUID], teams: set[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    out: dict[uuid.UUID, str] = {}
+    if users:
+        rows = await session.execute(sa.select(User.id, User.name).where(User.tenant_id == tenant_id,
+                                                                         User.id.in_(users)))
+        out.update(dict(rows.tuples().all()))
+    wanted = [t for t in teams if t is not None]
+    if wanted:
+        rows = await session.execute(sa.select(Team.id, Team.name).where(Team.tenant_id == tenant_id,
+                                                                         Team.id.in_(wanted)))
+        out.update(dict(rows.tuples().all()))
+    return out
+
+
+async def annotate(session: AsyncSession, tenant_id: uuid.UUID, deals: list[Any]) -> None:
+    """Set `win_probability` {mean, low, high} on deals about to be read: a won deal is certain, a
+    lost one (or one pending its post-mortem) impossible, an open one priced by its calibration cell."""
+    if not deals:
+        return
+    config = await current_config(session, tenant_id)
+    cells = await calibration.cells_at(session, tenant_id, config)
+    today = local_date(utcnow(), (await get_tenant(session, tenant_id)).timezone)
+    for deal in deals:
+        if deal.status == "won":
+            deal.win_probability = {"mean": 1.0, "low": 1.0, "high": 1.0}
+        elif deal.status != "open":
+            deal.win_probability = {"mean": 0.0, "low": 0.0, "high": 0.0}
+        else:
+            days = None if deal.expected_close_date is None else (deal.expected_close_date - today).days
+            deal.win_probability = win_probability(config, cells, deal.maturity, days)
