@@ -49,21 +49,23 @@ def _expectations(pipelines: list[Pipeline], config: Config) -> tuple[list[tuple
     return expected, stages
 
 
-def _values(name: str, columns: list[sa.ColumnClause[Any]], rows: list[tuple[Any, ...]]) -> Any:
-    if not rows:  # VALUES needs a row: one that matches no deal
-        rows = [tuple(None for _ in columns)]
-    return sa.values(*columns, name=name).data(rows)
+def _values(name: str, columns: list[tuple[str, Any]], rows: list[tuple[Any, ...]]) -> Any:
+    """An inline table of a few rows. A UNION ALL of literal SELECTs rather than VALUES, whose column
+    aliases SQLite cannot name; with no rows, one row of NULLs that matches no deal."""
+    rows = rows or [tuple(None for _ in columns)]
+    selects = [sa.select(*(sa.literal(value, type_).label(column) for (column, type_), value in zip(columns, row)))
+               for row in rows]
+    return sa.union_all(*selects).subquery(name)
 
 
 async def _tables(session: AsyncSession, tenant_id: uuid.UUID, config: Config) -> tuple[Any, Any, list[Pipeline]]:
     pipelines = await pipeline_repo.all_pipelines(session, tenant_id)
     pipelines.sort(key=lambda p: (not p.is_default, p.created_at, str(p.id)))
     expected, stages = _expectations(pipelines, config)
-    x = _values("expected", [sa.column("pipeline_id", GUID), sa.column("stage", sa.String),
-                             sa.column("claim", sa.String), sa.column("node", sa.String)], expected)
-    s = _values("stage_info", [sa.column("pipeline_id", GUID), sa.column("stage", sa.String),
-                               sa.column("late", sa.Boolean), sa.column("n_stage", sa.Integer),
-                               sa.column("n_commit", sa.Integer)], stages)
+    x = _values("expected", [("pipeline_id", GUID), ("stage", sa.String()), ("claim", sa.String()),
+                             ("node", sa.String())], expected)
+    s = _values("stage_info", [("pipeline_id", GUID), ("stage", sa.String()), ("late", sa.Boolean()),
+                               ("n_stage", sa.Integer()), ("n_commit", sa.Integer())], stages)
     return x, s, pipelines
 
 

@@ -3,6 +3,8 @@ currency in play, so forecast accuracy can compare what was forecast with what w
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +18,14 @@ from salescore.kit.types import utcnow
 from salescore.models import ScheduleMark, Tenant
 
 
-async def snapshot_month(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
+async def snapshot_month(
+    sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, tenant_ids: Collection[uuid.UUID] | None = None
+) -> int:
+    stmt = sa.select(Tenant.id, Tenant.timezone, Tenant.created_at)
+    if tenant_ids is not None:
+        stmt = stmt.where(Tenant.id.in_(list(tenant_ids)))
     async with sessionmaker() as session:
-        tenants = (await session.execute(sa.select(Tenant.id, Tenant.timezone, Tenant.created_at))).all()
+        tenants = (await session.execute(stmt)).all()
     taken = 0
     for tenant_id, tz, created_at in tenants:
         period = period_of(now, tz)
