@@ -129,8 +129,18 @@ async def _api_key(w: World) -> str:
 
 
 async def _attachment(w: World) -> str:
-    files = {"file": ("客户需求.txt", "需求：滤芯 200 支，交期两周".encode(), "text/plain")}
-    r = await w.h.client.post("/api/v1/attachments", files=files, headers=w.owner.headers)
+    # Uploaded as a file of the owner's evidence, so it serves both /attachments/{id} and the
+    # evidence file route.
+    deal_id, evidence_id = await w.id("opportunity_id"), await w.id("evidence_id")
+    r = await w.h.client.get(f"/api/v1/opportunities/{deal_id}/evidence/{evidence_id}", headers=w.owner.headers)
+    return r.json()["attachment_ids"][0]
+
+
+async def _evidence(w: World) -> str:
+    deal_id = await w.id("opportunity_id")
+    files = {"files": ("客户需求.txt", "需求：滤芯 200 支，交期两周".encode(), "text/plain")}
+    r = await w.h.client.post(f"/api/v1/opportunities/{deal_id}/evidence", headers=w.owner.headers,
+                              data={"node": "technical_agreement", "text": "技术协议已签"}, files=files)
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -258,6 +268,7 @@ KINDS: dict[str, Kind] = {
     "robot_id": Kind(_robot, _admin_reader("/api/v1/wecom-robots/{robot_id}")),
     "delivery_id": Kind(_delivery, _admin_reader("/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}")),
     "job_id": Kind(_job, _admin_reader("/api/v1/jobs/{job_id}")),
+    "evidence_id": Kind(_evidence, _reader("/api/v1/opportunities/{opportunity_id}/evidence/{evidence_id}")),
 }
 
 # Valid bodies by input model, each a visible change, so a body 422 cannot mask the 404 and a
@@ -281,6 +292,10 @@ BODIES: dict[str, dict[str, Any]] = {
     "RuleTestIn": {"event": {"type": "customer.updated"}},
     "WebhookUpdate": {"description": "越权修改"},
     "RobotUpdate": {"name": "越权修改"},
+    "RevokeIn": {"reason": "越权撤销"},
+    # Multipart forms (FastAPI names their models Body_<route>): sent as form fields.
+    "Body_add_evidence_api_v1_opportunities__opportunity_id__evidence_post": {
+        "node": "down_payment", "text": "越权证据"},
 }
 
 
@@ -374,13 +389,15 @@ async def _attack(w: World, call: Call, attacker: Actor) -> None:
     url = await call.url(w)
     before = {name: await KINDS[name].read(w) for name in call.params}
     body = call.body()
-    r = await w.h.client.request(call.method, url, json=body, headers=attacker.headers)
+    form = getattr(call.body_model, "__name__", "").startswith("Body_")
+    send = {"data": body} if form else {"json": body}
+    r = await w.h.client.request(call.method, url, **send, headers=attacker.headers)
     assert r.status_code == 404, f"{call.label} as {attacker.role} of {attacker.tenant_id}: {r.status_code} {r.text}"
     assert r.headers["content-type"].startswith("application/problem+json"), r.headers
     problem = r.json()
     assert problem["status"] == 404
     # Indistinguishable from ids that never existed.
-    ghost = await w.h.client.request(call.method, call.ghost_url(), json=body, headers=attacker.headers)
+    ghost = await w.h.client.request(call.method, call.ghost_url(), **send, headers=attacker.headers)
     assert (ghost.status_code, ghost.json()) == (404, problem)
     after = {name: await KINDS[name].read(w) for name in call.params}
     assert after == before, f"{call.label} as an outsider changed the record"

@@ -44,6 +44,7 @@ async def test_maturity_is_the_highest_evidenced_coefficient_and_sets_the_catego
 
     got = (await h.client.get(f"/api/v1/opportunities/{deal['id']}", headers=rep.headers)).json()
     assert (got["maturity"], got["forecast_category"], got["rep_forecast_category"]) == (0.9, "commit", "commit")
+    assert got["evidenced_nodes"] == ["requirement_confirmation", "technical_agreement", "down_payment"]
     wp = got["win_probability"]
     assert 0 <= wp["low"] <= wp["mean"] <= wp["high"] <= 1
 

@@ -145,3 +145,16 @@ async def test_no_n_plus_one_statement_count_is_constant(h: Harness) -> None:
     with sql_log(h) as many:
         assert len(node_ids((await data(h, rep, fq, {"n": 25}))["followUps"])) == 25
     assert len(few) == len(many)
+
+
+async def test_a_failing_field_beside_running_ones_is_an_error_not_a_500(h: Harness) -> None:
+    """A non-null field that refuses its input makes graphql-core cancel its siblings while their
+    statements run; the request still answers (and its session still commits)."""
+    admin = await h.signup()
+    for _ in range(3):
+        await h.customer(admin)
+    query = "{ me { id } customers(first: 0) { edges { node { id } } } users { edges { node { id } } } }"
+    for _ in range(5):
+        body = await gql(h, admin, query)
+        assert body["errors"] and body["data"] is None
+    assert (await data(h, admin, "{ me { id } }"))["me"]["id"] == admin.user_id

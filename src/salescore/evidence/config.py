@@ -49,6 +49,19 @@ class Config:
         coefficients = self.coefficients
         return max((coefficients[c] for c in codes if c in coefficients), default=0.0)
 
+    @property
+    def bits(self) -> dict[str, int]:
+        """Each node's bit in a deal's evidence_mask: its position in the model."""
+        return {n["code"]: 1 << i for i, n in enumerate(self.nodes)}
+
+    def mask(self, codes: set[str] | list[str]) -> int:
+        bits = self.bits
+        return sum(bits[c] for c in set(codes) if c in bits)
+
+    def codes(self, mask: int) -> list[str]:
+        """The nodes set in a mask, in the model's order."""
+        return [code for code, bit in self.bits.items() if mask & bit]
+
     def category(self, maturity: float) -> str:
         if maturity >= self.thresholds["commit"]:
             return "commit"
@@ -76,6 +89,11 @@ class Config:
     def coefficient_of(self, node_column: Any) -> sa.ColumnElement[float]:
         """The coefficient of an evidence row's node; 0 for a node no longer in the model."""
         return sa.case(self.coefficients, value=node_column, else_=0.0)
+
+    def mask_of(self, node_column: Any) -> sa.ColumnElement[int]:
+        """Aggregate: the evidence_mask of a group of evidence rows (each node's bit at most once)."""
+        return sum((sa.func.max(sa.case((node_column == code, bit), else_=0)) for code, bit in self.bits.items()),
+                   sa.literal(0))
 
     def category_of(self, maturity: Any) -> sa.ColumnElement[str]:
         return sa.case(

@@ -78,21 +78,23 @@ async def put_config(session: AsyncSession, principal: Principal, data: Evidence
 async def _restate_deals(session: AsyncSession, tenant_id: uuid.UUID, config: Config) -> None:
     """Set-based: maturity = highest coefficient among each deal's unrevoked evidence."""
     e, o = Evidence, Opportunity
-    highest = (
-        sa.select(sa.func.max(config.coefficient_of(e.node)))
-        .where(e.tenant_id == o.tenant_id, e.opportunity_id == o.id, e.revoked_at.is_(None))
-        .scalar_subquery()
-    )
-    maturity = sa.func.coalesce(highest, 0.0)
+
+    def of_deal(expression: Any) -> Any:
+        return (sa.select(expression)
+                .where(e.tenant_id == o.tenant_id, e.opportunity_id == o.id, e.revoked_at.is_(None))
+                .scalar_subquery())
+
+    maturity = sa.func.coalesce(of_deal(sa.func.max(config.coefficient_of(e.node))), 0.0)
+    mask = sa.func.coalesce(of_deal(config.mask_of(e.node)), 0)
     await session.execute(
         sa.update(o).where(o.tenant_id == tenant_id)
-        .values(maturity=maturity, forecast_category=config.category_of(maturity))
+        .values(maturity=maturity, forecast_category=config.category_of(maturity), evidence_mask=mask)
         .execution_options(synchronize_session=False)
     )
     # Deals already loaded in this session must not keep their old figures.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Opportunity) and obj.tenant_id == tenant_id:
-            await session.refresh(obj, ["maturity", "forecast_category", "version"])
+            await session.refresh(obj, ["maturity", "forecast_category", "evidence_mask", "version"])
 
 
 # --- evidence ----------------------------------------------------------------------------------
@@ -157,17 +159,19 @@ async def revoke(
 
 
 async def restate(session: AsyncSession, principal: Principal, deal: Opportunity, config: Config) -> None:
-    """Maturity and category from the deal's unrevoked evidence; a change is audited and emits
-    `opportunity.maturity_changed`."""
-    maturity = config.maturity(await repo.active_nodes(session, deal.tenant_id, deal.id))
+    """Maturity, category and evidenced nodes from the deal's unrevoked evidence; a change is audited,
+    and a change of maturity emits `opportunity.maturity_changed`."""
+    nodes = await repo.active_nodes(session, deal.tenant_id, deal.id)
+    maturity, mask = config.maturity(nodes), config.mask(nodes)
     category = config.category(maturity)
-    if (deal.maturity, deal.forecast_category) == (maturity, category):
+    if (deal.maturity, deal.forecast_category, deal.evidence_mask) == (maturity, category, mask):
         return
     before = snapshot(deal)
-    deal.maturity, deal.forecast_category = maturity, category
+    moved = deal.maturity != maturity
+    deal.maturity, deal.forecast_category, deal.evidence_mask = maturity, category, mask
     await session.flush()
     record(session, principal, action="update", entity="opportunity", obj=deal, before=before,
-           also_emit=("opportunity.maturity_changed",))
+           also_emit=("opportunity.maturity_changed",) if moved else ())
 
 
 def evidence_read(evidence: Evidence, config: Config) -> dict[str, Any]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,8 +23,9 @@ from salescore.kit.visibility import owner_visible
 from salescore.models import AuditLog, Evidence, Opportunity, User
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
+    """A deal as the forecast sees it (a tuple: thousands are built per request)."""
+
     id: uuid.UUID
     owner_id: uuid.UUID
     team_id: uuid.UUID | None
@@ -33,7 +33,6 @@ class Position:
     close_date: date | None
     maturity: float
     category: str
-    rep_claim: str | None
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class Scope:
 def _base(scope: Scope, currency: str) -> sa.Select[Any]:
     o = Opportunity
     return (
-        sa.select(o.id, o.owner_id, User.team_id, o.rep_forecast_category)
+        sa.select(o.id, o.owner_id, User.team_id)
         .select_from(o)
         .join(User, sa.and_(User.tenant_id == o.tenant_id, User.id == o.owner_id))
         .where(o.tenant_id == scope.principal.tenant_id, o.deleted_at.is_(None), o.currency == currency,
@@ -67,13 +66,13 @@ def _base(scope: Scope, currency: str) -> sa.Select[Any]:
 
 async def open_now(session: AsyncSession, scope: Scope, currency: str, first: date, last: date) -> list[Position]:
     o = Opportunity
-    stmt = _base(scope, currency).add_columns(o.amount, o.expected_close_date, o.maturity, o.forecast_category).where(
+    stmt = _base(scope, currency).add_columns(
+        sa.cast(o.amount, sa.Float), o.expected_close_date, o.maturity, o.forecast_category,
+    ).where(
         o.status == "open", o.expected_close_date >= first, o.expected_close_date <= last,
         o.amount.is_not(None),
     ).order_by(o.owner_id, o.id)
-    rows = (await session.execute(stmt)).all()
-    return [Position(r.id, r.owner_id, r.team_id, float(r.amount), r.expected_close_date, float(r.maturity),
-                     r.forecast_category, r.rep_forecast_category) for r in rows]
+    return [Position._make(row) for row in (await session.execute(stmt)).tuples()]
 
 
 def _first_change_before(tenant_id: uuid.UUID, field: str, as_of: datetime) -> Any:
@@ -128,7 +127,7 @@ async def open_at(
             continue
         m = float(r.maturity)
         out.append(Position(r.id, r.owner_id, r.team_id, float(Decimal(str(value))), close_date, m,
-                            config.category(m), r.rep_forecast_category))
+                            config.category(m)))
     return out
 
 

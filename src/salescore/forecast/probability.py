@@ -22,10 +22,12 @@ CHECKPOINTS = (15, 60, 120)
 LOW, HIGH = 0.1, 0.9
 
 
+def checkpoints(days_to_close: np.ndarray) -> np.ndarray:
+    return np.where(days_to_close <= 30, 15, np.where(days_to_close <= 90, 60, 120))
+
+
 def checkpoint_for(days_to_close: int | None) -> int:
-    if days_to_close is None or days_to_close > 90:
-        return 120
-    return 15 if days_to_close <= 30 else 60
+    return 120 if days_to_close is None else int(checkpoints(np.array([days_to_close]))[0])
 
 
 def level(maturity: float) -> float:

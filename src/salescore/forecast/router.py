@@ -106,8 +106,8 @@ async def get_accuracy(
     currency: CurrencyQuery = "CNY",
 ) -> dict[str, Any]:
     tz = (await get_tenant(session, principal.tenant_id)).timezone
-    last = service.Period.parse(to) if to else service.period_of(utcnow(), tz).previous()
-    first = service.Period.parse(from_) if from_ else last.shifted(-5)
+    last = service.Period.parse(to, "to") if to else service.period_of(utcnow(), tz).previous()
+    first = service.Period.parse(from_, "from") if from_ else last.shifted(-5)
     return await history.accuracy(session, Scope(principal, team_id, owner_id), first=first, last=last,
                                   currency=currency)
 

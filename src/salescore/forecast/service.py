@@ -18,8 +18,10 @@ from salescore.evidence.config import Config
 from salescore.evidence.service import current_config
 from salescore.forecast import calibration
 from salescore.forecast.deals import Position, Scope, open_at, open_now, won_between
-from salescore.forecast.probability import Cells, checkpoint_for, level, summarize, win_probability
+from salescore.evidence.config import PRECISION
+from salescore.forecast.probability import Cells, checkpoints, summarize, win_probability
 from salescore.forecast.simulate import DRAWS, percentiles, simulate
+from salescore.kit.errors import Unprocessable
 from salescore.kit.types import utcnow
 from salescore.kit.workdays import local_date, local_datetime
 from salescore.models import Team, User
@@ -35,10 +37,15 @@ class Period:
     last: date
 
     @classmethod
-    def parse(cls, text: str) -> Period:
-        year, month = (int(part) for part in text.split("-"))
-        first = date(year, month, 1)
-        following = date(year + month // 12, month % 12 + 1, 1)
+    def parse(cls, text: str, field: str = "period") -> Period:
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            if year < 1900:
+                raise ValueError(year)
+            first = date(year, month, 1)
+            following = date(year + month // 12, month % 12 + 1, 1)
+        except ValueError as exc:
+            raise Unprocessable.field(field, "a month from 1900-01 on, as YYYY-MM") from exc
         return cls(first, following - timedelta(days=1))
 
     def shifted(self, months: int) -> Period:
@@ -72,6 +79,8 @@ class Priced:
     """The deals with their probabilities, ready to be summed and simulated."""
 
     positions: list[Position]
+    amounts: np.ndarray
+    categories: np.ndarray
     mean: np.ndarray
     cell_of: np.ndarray
     alpha: np.ndarray
@@ -79,25 +88,25 @@ class Priced:
 
 
 def price(positions: list[Position], config: Config, cells: Cells, today: date) -> Priced:
-    keys: dict[tuple[int, float], int] = {}
-    cell_of = np.empty(len(positions), dtype=np.int64)
-    for i, p in enumerate(positions):
-        days = None if p.close_date is None else (p.close_date - today).days
-        key = (checkpoint_for(days), level(p.maturity))
-        cell_of[i] = keys.setdefault(key, len(keys))
-    ab = np.array([cells.posterior(config, m, cp) for cp, m in keys] or np.empty((0, 2)), dtype=float)
-    alpha, beta = (ab[:, 0], ab[:, 1]) if len(ab) else (np.empty(0), np.empty(0))
-    mean = summarize(alpha, beta)[0][cell_of] if len(positions) else np.empty(0)
-    return Priced(positions, mean, cell_of, alpha, beta)
+    """Each deal's calibration cell (checkpoint by days to close, maturity) and posterior mean."""
+    n = len(positions)
+    amounts = np.fromiter((p.amount for p in positions), dtype=float, count=n)
+    categories = np.array([p.category for p in positions], dtype=object)
+    maturity = np.round(np.fromiter((p.maturity for p in positions), dtype=float, count=n), PRECISION)
+    close = np.array([p.close_date for p in positions], dtype="datetime64[D]")
+    days = (close - np.datetime64(today, "D")).astype(np.int64)
+    checkpoint = checkpoints(days)  # every deal here has a close date (it is in the period)
+    keys, cell_of = np.unique(np.stack([checkpoint, maturity], axis=1), axis=0, return_inverse=True)
+    ab = np.array([cells.posterior(config, float(m), int(cp)) for cp, m in keys], dtype=float).reshape(-1, 2)
+    alpha, beta = ab[:, 0], ab[:, 1]
+    mean = summarize(alpha, beta)[0][cell_of.reshape(-1)] if n else np.empty(0)
+    return Priced(positions, amounts, categories, mean, cell_of.reshape(-1).astype(np.int64), alpha, beta)
 
 
 def figures(priced: Priced, index: np.ndarray, outcomes: np.ndarray) -> dict[str, Any]:
-    out: dict[str, Any] = {c: 0.0 for c in CATEGORIES}
-    for i in index:
-        p = priced.positions[i]
-        out[p.category] += p.amount
-    amounts = np.array([priced.positions[i].amount for i in index], dtype=float)
-    out["expected"] = float(priced.mean[index] @ amounts) if len(index) else 0.0
+    amounts = priced.amounts[index]
+    out: dict[str, Any] = {c: float(amounts[priced.categories[index] == c].sum()) for c in CATEGORIES}
+    out["expected"] = float(priced.mean[index] @ amounts)
     out["p10"], out["p50"], out["p90"] = percentiles(outcomes)
     out["deals"] = int(len(index))
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}
@@ -126,8 +135,7 @@ async def forecast(
     owners = list(dict.fromkeys(p.owner_id for p in positions))
     owner_index = {owner: i for i, owner in enumerate(owners)}
     owner_of = np.array([owner_index[p.owner_id] for p in positions], dtype=np.int64)
-    amounts = np.array([p.amount for p in positions], dtype=float)
-    outcomes = simulate(owners, owner_of, amounts, priced.cell_of, priced.alpha, priced.beta, seed=seed)
+    outcomes = simulate(owners, owner_of, priced.amounts, priced.cell_of, priced.alpha, priced.beta, seed=seed)
 
     won = await won_between(session, scope, currency, period.start(tenant.timezone),
                             min(moment, period.end(tenant.timezone)))
@@ -178,7 +186,7 @@ async def _names(
 
 
 async def annotate(session: AsyncSession, tenant_id: uuid.UUID, deals: list[Any]) -> None:
-    """Set `win_probability` {mean, low, high} on deals about to be read: a won deal is certain, a
+    """Set `evidenced_nodes` and `win_probability` {mean, low, high} on deals about to be read: a won deal is certain, a
     lost one (or one pending its post-mortem) impossible, an open one priced by its calibration cell."""
     if not deals:
         return
@@ -186,6 +194,7 @@ async def annotate(session: AsyncSession, tenant_id: uuid.UUID, deals: list[Any]
     cells = await calibration.cells_at(session, tenant_id, config)
     today = local_date(utcnow(), (await get_tenant(session, tenant_id)).timezone)
     for deal in deals:
+        deal.evidenced_nodes = config.codes(deal.evidence_mask or 0)
         if deal.status == "won":
             deal.win_probability = {"mean": 1.0, "low": 1.0, "high": 1.0}
         elif deal.status != "open":

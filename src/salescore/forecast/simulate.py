@@ -36,7 +36,7 @@ def simulate(
     out = np.zeros((len(owners), draws))
     if len(amounts) == 0:
         return out
-    rates = sample(rng, alpha, beta, draws)
+    rates = sample(rng, alpha, beta, draws).astype(np.float32)  # compared with float32 uniforms
     bounds = np.searchsorted(owner_of, np.arange(len(owners) + 1))
     for index in range(len(owners)):
         for start in range(bounds[index], bounds[index + 1], BLOCK):

@@ -81,6 +81,6 @@ async def fetch_page(
     """One page of a visibility-scoped statement: (rows, has_next_page)."""
     limit = page_size(first)
     decode_after(after)  # a bad cursor is the caller's error, reported before touching the database
-    async with context.lock:
-        rows, next_cursor = await paginate(context.session, stmt, model, limit=limit, cursor=after or None)
+    rows, next_cursor = await context.run(
+        lambda session: paginate(session, stmt, model, limit=limit, cursor=after or None))
     return rows, next_cursor is not None

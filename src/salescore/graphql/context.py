@@ -10,7 +10,8 @@ schema, which is public anyway (openapi/schema.graphql).
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -23,6 +24,8 @@ from salescore.graphql.loaders import Loaders
 from salescore.kit.deps import SessionDep, authenticate, oauth2_scheme
 from salescore.kit.errors import Unauthorized
 from salescore.kit.principal import Principal
+
+T = TypeVar("T")
 
 
 def unauthorized(detail: str) -> GraphQLError:
@@ -44,6 +47,7 @@ class GraphQLContext(BaseContext):
         self._auth_error = auth_error or "missing bearer token"
         # Sibling fields resolve concurrently, but an AsyncSession serves one statement at a time.
         self.lock = asyncio.Lock()
+        self._pending: set[asyncio.Future[Any]] = set()
         self.loaders = Loaders(self)
 
     @property
@@ -52,13 +56,32 @@ class GraphQLContext(BaseContext):
             raise unauthorized(self._auth_error)
         return self._principal
 
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """`work(session)` alone on the session. Shielded: when a sibling field fails, graphql-core
+        cancels the other resolvers, and a statement cancelled mid-flight breaks the connection
+        the request still has to commit on. `settle()` waits for whatever is still running."""
+        async def alone() -> T:
+            async with self.lock:
+                return await work(self.session)
+
+        task = asyncio.ensure_future(alone())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return await asyncio.shield(task)
+
+    async def settle(self) -> None:
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
     async def scalars(self, stmt: sa.Select[Any]) -> list[Any]:
-        async with self.lock:
-            return list((await self.session.scalars(stmt)).all())
+        return await self.run(lambda session: _all(session.scalars(stmt)))
 
     async def rows(self, stmt: sa.Select[Any]) -> list[Any]:
-        async with self.lock:
-            return list((await self.session.execute(stmt)).all())
+        return await self.run(lambda session: _all(session.execute(stmt)))
+
+
+async def _all(result: Awaitable[Any]) -> list[Any]:
+    return list((await result).all())
 
 
 async def get_context(

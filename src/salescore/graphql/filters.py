@@ -12,17 +12,21 @@ import strawberry
 
 from salescore.customer import repository as customer_repo
 from salescore.daily_report import repository as daily_report_repo
+from salescore.delivery import repository as delivery_repo
+from salescore.document import repository as document_repo
 from salescore.follow_up import repository as follow_up_repo
 from salescore.graphql.context import bad_input
 from salescore.kit.crud import like_pattern, where_equal
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import tenant_rows
-from salescore.models import Contact, Notification
+from salescore.knowledge import repository as knowledge_repo
+from salescore.models import Contact, Notification, WebhookSubscription
 from salescore.opportunity import repository as opportunity_repo
 from salescore.tenancy import repository as tenancy_repo
 from salescore.todo import repository as todo_repo
 
 MAX_Q = 100
+MAX_TAG = 50
 NAME_CONTAINS = "Name contains (at most 100 characters)"
 
 
@@ -214,3 +218,47 @@ def daily_reports(principal: Principal, f: DailyReportFilter | None) -> sa.Selec
         principal, user_id=_id(f.user_id, "user_id"), team_id=_id(f.team_id, "team_id"),
         date_from=f.date_from, date_to=f.date_to,
     )
+
+
+@strawberry.input
+class DocumentFilter:
+    customer_id: strawberry.ID | None = None
+    opportunity_id: strawberry.ID | None = None
+    status: str | None = strawberry.field(default=None, description="pending | read | revise")
+
+
+def documents(principal: Principal, f: DocumentFilter | None) -> sa.Select[Any]:
+    f = f or DocumentFilter()
+    return document_repo.document_list(
+        principal, customer_id=_id(f.customer_id, "customerId"),
+        opportunity_id=_id(f.opportunity_id, "opportunityId"), status=f.status,
+    )
+
+
+@strawberry.input
+class KnowledgeFilter:
+    q: str | None = strawberry.field(default=None, description="Title or text contains (at most 100)")
+    tag: str | None = strawberry.field(default=None, description="An exact tag, e.g. an industry (≤ 50)")
+    kind: str | None = strawberry.field(default=None, description="requirement | sop | script | case")
+    customer_id: strawberry.ID | None = None
+
+
+def knowledge_entries(principal: Principal, f: KnowledgeFilter | None) -> sa.Select[Any]:
+    f = f or KnowledgeFilter()
+    if f.tag is not None and len(f.tag) > MAX_TAG:
+        raise bad_input(f"tag: at most {MAX_TAG} characters", "tag")
+    return knowledge_repo.search(
+        principal, q=_q(f.q), tag=f.tag or None, kind=f.kind, customer_id=_id(f.customer_id, "customerId")
+    )
+
+
+@strawberry.input
+class WebhookFilter:
+    enabled: bool | None = None
+
+
+def webhooks(principal: Principal, f: WebhookFilter | None) -> sa.Select[Any]:
+    stmt = delivery_repo.subscriptions(principal)
+    if f is None or f.enabled is None:
+        return stmt
+    return stmt.where(WebhookSubscription.enabled.is_(f.enabled))

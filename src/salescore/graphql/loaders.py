@@ -17,10 +17,23 @@ from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
 from salescore.customer import repository as customer_repo
+from salescore.delivery import repository as delivery_repo
 from salescore.follow_up import repository as follow_up_repo
 from salescore.kit.pagination import Cursor
 from salescore.kit.principal import Principal
-from salescore.models import Contact, Customer, FollowUp, Opportunity, Team, User
+from salescore.kit.visibility import tenant_rows, visible_customer_ids
+from salescore.models import (
+    Attachment,
+    Contact,
+    Customer,
+    Delivery,
+    FollowUp,
+    GradeChange,
+    Opportunity,
+    RuleRun,
+    Team,
+    User,
+)
 from salescore.opportunity import repository as opportunity_repo
 from salescore.tenancy import repository as tenancy_repo
 
@@ -51,6 +64,39 @@ def after_cursor(model: Any, cursor: Cursor) -> sa.ColumnElement[bool]:
     )
 
 
+def record_files(principal: Principal) -> sa.Select[Any]:
+    """Files behind records that carry their own visibility (a generated document is readable
+    wherever its customer is): tenant only, as attachment_service.get_for_record."""
+    return tenant_rows(Attachment, principal)
+
+
+def grade_changes(principal: Principal) -> sa.Select[Any]:
+    """A customer's grade history is visible where the customer is."""
+    return tenant_rows(GradeChange, principal).where(
+        GradeChange.customer_id.in_(visible_customer_ids(principal))
+    )
+
+
+def rule_runs(status: str | None) -> Scope:
+    """rules.repository.runs_of for many rules at once (the rule itself was loaded visibility-scoped)."""
+
+    def scope(principal: Principal) -> sa.Select[Any]:
+        stmt = tenant_rows(RuleRun, principal)
+        return stmt if status is None else stmt.where(RuleRun.status == status)
+
+    return scope
+
+
+def deliveries(status: str | None) -> Scope:
+    """delivery.repository.deliveries_to for many targets at once (the target was loaded admin-only)."""
+
+    def scope(principal: Principal) -> sa.Select[Any]:
+        stmt = tenant_rows(Delivery, principal)
+        return stmt if status is None else stmt.where(Delivery.status == status)
+
+    return scope
+
+
 class Loaders:
     def __init__(self, ctx: GraphQLContext) -> None:
         self._ctx = ctx
@@ -69,6 +115,36 @@ class Loaders:
         self.follow_ups_of_opportunity = self._pages(
             follow_up_repo.follow_ups, FollowUp, FollowUp.opportunity_id
         )
+        self.follow_up = self._by_id(follow_up_repo.follow_ups, FollowUp)
+        self.record_file = self._by_id(record_files, Attachment)
+        self.grade_changes_of_customer = self._children(
+            grade_changes, GradeChange, GradeChange.customer_id, order=(GradeChange.at, GradeChange.id)
+        )
+        self.attempts_of_delivery = DataLoader(load_fn=self._attempts)
+        # Filtered child pages: one loader per filter value, made on first use.
+        self._filtered: dict[tuple[str, str | None], DataLoader[PageKey, PageResult]] = {}
+
+    def runs_of_rule(self, status: str | None) -> DataLoader[PageKey, PageResult]:
+        return self._filtered_pages("runs", status, rule_runs(status), RuleRun, RuleRun.rule_id)
+
+    def deliveries_to(self, status: str | None) -> DataLoader[PageKey, PageResult]:
+        return self._filtered_pages("deliveries", status, deliveries(status), Delivery, Delivery.target_id)
+
+    def _filtered_pages(
+        self, name: str, value: str | None, scope: Scope, model: Any, parent: Any
+    ) -> DataLoader[PageKey, PageResult]:
+        key = (name, value)
+        if key not in self._filtered:
+            self._filtered[key] = self._pages(scope, model, parent)
+        return self._filtered[key]
+
+    async def _attempts(self, keys: list[str]) -> list[list[Any]]:
+        principal = self._ctx.principal
+        rows = await self._ctx.run(lambda session: delivery_repo.attempts_of(session, principal.tenant_id, as_uuids(keys)))
+        grouped: dict[str, list[Any]] = defaultdict(list)
+        for row in rows:
+            grouped[str(row.delivery_id)].append(row)
+        return [grouped.get(key, []) for key in keys]
 
     def _by_id(self, scope: Scope, model: Any) -> DataLoader[str, Any]:
         async def load(keys: list[str]) -> list[Any]:
@@ -79,18 +155,26 @@ class Loaders:
         return DataLoader(load_fn=load)
 
     def _children(
-        self, scope: Scope, model: Any, parent: Any, also: DataLoader[str, Any]
+        self,
+        scope: Scope,
+        model: Any,
+        parent: Any,
+        also: DataLoader[str, Any] | None = None,
+        order: tuple[Any, Any] | None = None,
     ) -> DataLoader[str, list[Any]]:
-        """Children per parent id; each child also fills the by-id loader `also`."""
+        """Children per parent id, newest first by `order` (default created_at, id); each child
+        also fills the by-id loader `also`."""
+        newest, tie = order or (model.created_at, model.id)
 
         async def load(keys: list[str]) -> list[list[Any]]:
             stmt = (
                 scope(self._ctx.principal)
                 .where(parent.in_(as_uuids(keys)))
-                .order_by(model.created_at.desc(), model.id.desc())
+                .order_by(newest.desc(), tie.desc())
             )
             rows = await self._ctx.scalars(stmt)
-            self.prime(also, rows)
+            if also is not None:
+                self.prime(also, rows)
             grouped: dict[str, list[Any]] = defaultdict(list)
             for row in rows:
                 grouped[str(getattr(row, parent.key))].append(row)

@@ -1,14 +1,10 @@
-"""Root query: a connection and a single lookup per core record, all visibility-scoped."""
+"""Root query: a connection and a single lookup per core record, all visibility-scoped.
+The other records' root fields live in query_* mixins, combined into `Query` here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
-
-import sqlalchemy as sa
 import strawberry
 from strawberry import Info
-from strawberry.dataloader import DataLoader
 
 from salescore.action import repository as action_repo
 from salescore.daily_report import repository as daily_report_repo
@@ -16,8 +12,8 @@ from salescore.follow_up import repository as follow_up_repo
 from salescore.graphql import filters
 from salescore.graphql import types as t
 from salescore.graphql import work_types as w
-from salescore.graphql.connections import DEFAULT_FIRST, Connection, build, fetch_page
-from salescore.graphql.context import GraphQLContext, ctx
+from salescore.graphql.connections import DEFAULT_FIRST, Connection
+from salescore.graphql.context import ctx
 from salescore.graphql.filters import (
     ContactFilter,
     DailyReportFilter,
@@ -29,8 +25,15 @@ from salescore.graphql.filters import (
     UserFilter,
     parse_id,
 )
+from salescore.graphql.query_analytics import AnalyticsQuery
+from salescore.graphql.query_automation import AutomationQuery
+from salescore.graphql.query_content import ContentQuery
+from salescore.graphql.query_health import HealthQuery
+from salescore.graphql.resolve import Id
+from salescore.graphql.resolve import connection as _connection
+from salescore.graphql.resolve import loaded as _loaded
+from salescore.graphql.resolve import lookup as _lookup
 from salescore.graphql.types import After, First
-from salescore.kit.principal import Principal
 from salescore.models import (
     ActionTemplate,
     Contact,
@@ -50,41 +53,9 @@ from salescore.pipeline import repository as pipeline_repo
 from salescore.tenancy import repository as tenancy_repo
 from salescore.todo import repository as todo_repo
 
-N = TypeVar("N")
-Id = Annotated[strawberry.ID, strawberry.argument(description="The record's id")]
-
-
-async def _connection(
-    context: GraphQLContext,
-    stmt: sa.Select[Any],
-    model: Any,
-    node: Callable[[Any], N],
-    first: int,
-    after: str | None,
-    prime: DataLoader[str, Any] | None = None,
-) -> Connection[N]:
-    rows, has_next = await fetch_page(context, stmt, model, first, after)
-    if prime is not None:
-        context.loaders.prime(prime, rows)
-    return build(rows, has_next, node)
-
-
-async def _loaded(loader: DataLoader[str, Any], ident: str, node: Any) -> Any:
-    """A single record through its (visibility-scoped) loader; null when not visible."""
-    row = await loader.load(str(parse_id(ident, "id")))
-    return None if row is None else node.from_row(row)
-
-
-async def _lookup(
-    context: GraphQLContext, scope: Callable[[Principal], sa.Select[Any]], model: Any, ident: str, node: Any
-) -> Any:
-    stmt = scope(context.principal).where(model.id == parse_id(ident, "id"))
-    rows = await context.scalars(stmt)
-    return node.from_row(rows[0]) if rows else None
-
 
 @strawberry.type
-class Query:
+class Query(ContentQuery, HealthQuery, AutomationQuery, AnalyticsQuery):
     @strawberry.field(description="The caller.")
     async def me(self, info: Info) -> t.User | None:
         c = ctx(info)

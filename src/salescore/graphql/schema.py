@@ -8,16 +8,17 @@ a validation message (depth, tokens, aliases). Unexpected failures are logged an
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from salescore.graphql.context import get_context
+from salescore.graphql.context import GraphQLContext, get_context
 from salescore.graphql.limits import limit_extensions
 from salescore.graphql.query import Query
 
@@ -46,7 +47,18 @@ class _MaskUnexpected(MaskErrors):
         return masked
 
 
-schema = SalescoreSchema(query=Query, extensions=[*limit_extensions(), _MaskUnexpected])
+class _SettleStatements(SchemaExtension):
+    """The answer waits for statements of cancelled resolvers (see GraphQLContext.run), so the
+    request's session is idle when it commits."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, GraphQLContext):
+            await context.settle()
+
+
+schema = SalescoreSchema(query=Query, extensions=[*limit_extensions(), _MaskUnexpected, _SettleStatements])
 
 
 def graphql_router() -> GraphQLRouter[Any, None]:

@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import Info
@@ -23,6 +23,9 @@ from salescore.graphql.connections import (
     page_size,
 )
 from salescore.graphql.context import ctx
+
+if TYPE_CHECKING:
+    from salescore.graphql.health_types import GradeChange
 
 First = Annotated[int, strawberry.argument(description=FIRST_HELP)]
 After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
@@ -178,6 +181,15 @@ class Customer(FromRow):
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> Connection[FollowUp]:
         return await _follow_up_page(ctx(info).loaders.follow_ups_of_customer, self.id, first, after)
+
+    @strawberry.field(description="Recorded grade changes, newest first.")
+    async def grade_changes(
+        self, info: Info
+    ) -> list[Annotated[GradeChange, strawberry.lazy("salescore.graphql.health_types")]]:
+        from salescore.graphql.health_types import GradeChange  # health types build on these: lazy
+
+        rows = await ctx(info).loaders.grade_changes_of_customer.load(self.id)
+        return [GradeChange.from_row(row) for row in rows]
 
 
 @strawberry.type

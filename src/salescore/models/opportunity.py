@@ -43,6 +43,9 @@ class Opportunity(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
     rep_forecast_category: Mapped[str | None] = mapped_column(sa.String(16))
     maturity: Mapped[float] = mapped_column(sa.Float, nullable=False, default=0.0)
     forecast_category: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="unqualified")
+    # Which evidence nodes the deal's unrevoked evidence covers, one bit per node of the tenant's
+    # evidence model (evidence/config.py); kept with maturity so completeness needs no evidence scan.
+    evidence_mask: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
     quote_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quote_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contract_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

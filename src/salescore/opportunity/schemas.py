@@ -77,6 +77,7 @@ class OpportunityRead(OutModel):
     rep_forecast_category: ForecastClaim | None
     maturity: float = Field(description="商机成熟度: the highest coefficient among the deal's unrevoked evidence")
     forecast_category: ForecastCategory = Field(description="What the evidence says (the rep's claim is rep_forecast_category)")
+    evidenced_nodes: list[str] = Field(description="Evidence nodes the deal's unrevoked evidence covers, in model order")
     win_probability: WinProbability = Field(
         description="Calibrated from closed deals at the checkpoint nearest this deal's days to close; "
         "won = 1, lost = 0"
