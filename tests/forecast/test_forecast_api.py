@@ -215,3 +215,22 @@ async def test_as_of_in_the_future_and_bad_periods_are_refused(h: Harness) -> No
         r = await h.client.get(f"/api/v1/analytics/forecast?{query}", headers=org.director.headers)
         assert r.status_code == 422, query
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_closed_deals_import_with_their_history(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    customer = await h.customer(rep)
+    won = await deal(h, rep, customer["id"], status="won", created_at=ago(90), won_at=ago(10),
+                     contract_signed_at=ago(12))
+    assert won["status"] == "won" and won["won_at"] and won["win_probability"]["mean"] == 1.0
+    lost = await deal(h, rep, customer["id"], status="lost", lost_reason="价格", created_at=ago(50))
+    assert lost["status"] == "lost" and lost["lost_at"] and lost["win_probability"]["mean"] == 0.0
+    for body, field in (({"status": "won", "created_at": ago(5), "won_at": ago(9)}, "won_at"),
+                        ({"won_at": ago(1)}, "won_at"), ({"status": "won", "lost_at": ago(1)}, "lost_at"),
+                        ({"status": "won", "won_at": (NOW + timedelta(days=1)).isoformat()}, "won_at"),
+                        ({"lost_reason": "价格"}, "lost_reason")):
+        r = await h.client.post("/api/v1/opportunities", headers=rep.headers,
+                                json={"customer_id": customer["id"], "name": "导入商机", **body})
+        assert r.status_code == 422, (body, r.text)
+        assert field in r.json()["errors"][0]["field"], (body, r.json())

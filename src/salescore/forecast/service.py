@@ -91,7 +91,8 @@ def price(positions: list[Position], config: Config, cells: Cells, today: date) 
     """Each deal's calibration cell (checkpoint by days to close, maturity) and posterior mean."""
     n = len(positions)
     amounts = np.fromiter((p.amount for p in positions), dtype=float, count=n)
-    categories = np.array([p.category for p in positions], dtype=object)
+    code = {c: i for i, c in enumerate(CATEGORIES)}
+    categories = np.fromiter((code[p.category] for p in positions), dtype=np.int8, count=n)
     maturity = np.round(np.fromiter((p.maturity for p in positions), dtype=float, count=n), PRECISION)
     close = np.array([p.close_date for p in positions], dtype="datetime64[D]")
     days = (close - np.datetime64(today, "D")).astype(np.int64)
@@ -105,7 +106,8 @@ def price(positions: list[Position], config: Config, cells: Cells, today: date) 
 
 def figures(priced: Priced, index: np.ndarray, outcomes: np.ndarray) -> dict[str, Any]:
     amounts = priced.amounts[index]
-    out: dict[str, Any] = {c: float(amounts[priced.categories[index] == c].sum()) for c in CATEGORIES}
+    sums = np.bincount(priced.categories[index], weights=amounts, minlength=len(CATEGORIES))
+    out: dict[str, Any] = {c: float(sums[i]) for i, c in enumerate(CATEGORIES)}
     out["expected"] = float(priced.mean[index] @ amounts)
     out["p10"], out["p50"], out["p90"] = percentiles(outcomes)
     out["deals"] = int(len(index))
@@ -132,9 +134,10 @@ async def forecast(
         positions = await open_at(session, scope, currency, period.first, period.last, as_of, config)
     priced = price(positions, config, cells, local_date(moment, tenant.timezone))
 
-    owners = list(dict.fromkeys(p.owner_id for p in positions))
+    owners = list(dict.fromkeys(p.owner_id for p in positions))  # positions come sorted by owner
     owner_index = {owner: i for i, owner in enumerate(owners)}
-    owner_of = np.array([owner_index[p.owner_id] for p in positions], dtype=np.int64)
+    owner_of = np.fromiter((owner_index[p.owner_id] for p in positions), dtype=np.int64, count=len(positions))
+    bounds = np.searchsorted(owner_of, np.arange(len(owners) + 1))
     outcomes = simulate(owners, owner_of, priced.amounts, priced.cell_of, priced.alpha, priced.beta, seed=seed)
 
     won = await won_between(session, scope, currency, period.start(tenant.timezone),
@@ -149,7 +152,7 @@ async def forecast(
 
     by_owner = []
     for owner, i in owner_index.items():
-        entry = figures(priced, np.flatnonzero(owner_of == i), outcomes[i])
+        entry = figures(priced, np.arange(bounds[i], bounds[i + 1]), outcomes[i])
         by_owner.append({"owner_id": owner, "name": names.get(owner), "team_id": team_of[owner], **entry,
                          "closed_won": round(won_by_owner.get(owner, 0.0), 2)})
     by_team = []

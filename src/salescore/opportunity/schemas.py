@@ -33,6 +33,13 @@ class OpportunityCreate(InModel):
     external_refs: Annotated[list[ExternalRef], Field(max_length=20)] = []
     custom: CustomJSON = {}
     created_at: PastDatetime | None = Field(None, description="Historical creation time (imports).")
+    status: Literal["open", "won", "lost"] = Field(
+        "open", description="Import a closed deal: `won`/`lost` with its historical won_at/lost_at (default now)."
+    )
+    won_at: PastDatetime | None = None
+    lost_at: PastDatetime | None = None
+    lost_reason: Annotated[str, StringConstraints(max_length=64)] | None = None
+    contract_signed_at: PastDatetime | None = None
 
 
 class OpportunityUpdate(InModel):

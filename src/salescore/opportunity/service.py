@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,23 +43,41 @@ async def create_opportunity(session: AsyncSession, principal: Principal, data: 
     owner = await assignable_user(session, principal, data.owner_id or principal.user_id, "owner_id")
     pipeline_id, stage = await pipeline_service.pipeline_for_new_deal(session, principal, data.pipeline_id, data.stage)
     now = utcnow()
+    closing = _closing_stamps(data, data.created_at or now, now)
     deal = Opportunity(
         id=new_id(),
         tenant_id=principal.tenant_id,
         customer_id=customer.id,
         owner_id=owner.id,
-        status="open",
         created_at=data.created_at or now,
         updated_at=now,
         pipeline_id=pipeline_id,
         stage=stage,
-        **data.model_dump(exclude={"customer_id", "owner_id", "created_at", "pipeline_id", "stage"}),
+        **data.model_dump(exclude={"customer_id", "owner_id", "created_at", "pipeline_id", "stage", "status",
+                                   "won_at", "lost_at"}),
+        **closing,
     )
     session.add(deal)
     await session.flush()
     pipeline_service.record_first_stage(session, principal, deal)
     record(session, principal, action="create", entity="opportunity", obj=deal)
     return deal
+
+
+def _closing_stamps(data: OpportunityCreate, created_at: datetime, now: datetime) -> dict[str, Any]:
+    """status, won_at, lost_at of a deal created open or imported closed (its close after its creation)."""
+    for stamp in ("won_at", "lost_at"):
+        if getattr(data, stamp) is not None and data.status != stamp.removesuffix("_at"):
+            raise Unprocessable.field(stamp, f"only with status={stamp.removesuffix('_at')}")
+    if data.lost_reason is not None and data.status != "lost":
+        raise Unprocessable.field("lost_reason", "only with status=lost")
+    stamps: dict[str, Any] = {"status": data.status, "won_at": None, "lost_at": None}
+    if data.status != "open":
+        field = f"{data.status}_at"
+        stamps[field] = getattr(data, field) or now
+        if stamps[field] < created_at:
+            raise Unprocessable.field(field, "must not be before created_at")
+    return stamps
 
 
 def _status_changes(deal: Opportunity, changes: dict[str, Any]) -> str | None:
