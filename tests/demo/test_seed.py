@@ -8,12 +8,10 @@ import subprocess
 import sys
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -106,17 +104,6 @@ def test_history_is_consistent(generated: dict[str, Any]) -> None:
             assert d["lost_at"] and d["lost_at"] <= ANCHOR
         if d["quote_confirmed_at"]:
             assert d["quote_submitted_at"] <= d["quote_confirmed_at"]
-
-
-@pytest.fixture(scope="module")
-async def demo(app: Any, client: httpx.AsyncClient, settings: Settings) -> AsyncIterator[SeedReport]:
-    """The one real demo tenant of this test database (the demo admin email is unique per instance)."""
-    report = await run_seed(settings, seed=11, scale="S")
-    # Signup wrote outbox events; process them so tests that sweep the outbox find it clean.
-    harness = Harness(app, client, settings)
-    await harness.runtime.sweep(older_than=timedelta(0))
-    await harness.drain()
-    yield report
 
 
 async def test_seed_writes_the_tenant_once(demo: SeedReport, settings: Settings) -> None:

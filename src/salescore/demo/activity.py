@@ -254,7 +254,8 @@ def _plan_deal(
         reached, last = (0 if lifecycle == "lead" else OPEN_STAGE(rng)), g.days_ago(1, 40)
     else:
         end = g.days_ago(1, 14) if status == "lost_pending_review" else g.days_ago(3, 170)
-        reached, last = LOST_STAGE(rng), end - timedelta(days=rng.randint(3, 30))
+        # A lost deal often lingers at its last stage for weeks or months before it is written off.
+        reached, last = LOST_STAGE(rng), end - timedelta(days=rng.randint(5, 90))
     days = [last]
     for lo, hi in reversed(gaps[:reached]):
         days.insert(0, days[0] - timedelta(days=rng.randint(lo, hi)))

@@ -4,7 +4,8 @@ Default pipeline 初谈 → 报价 → 样机测试 → 终审 → 签约: each 
 that makes it (contract_push, with quote_submitted / contract_signed alongside). Hospital path
 (医疗器械, 采购科初筛 → 设备科主任评估 → 院长办公会决策): the rep reports each level in a follow-up
 and moves the deal through the stage endpoint once the hospital's required flag is set. The
-deal's timestamps are those follow-ups' occurred_at.
+deal's timestamps are those follow-ups' occurred_at; its key evidence climbs along the same days
+(evidence.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from salescore.demo import data, phrases
 from salescore.demo.actions import act
+from salescore.demo.evidence import climb
 from salescore.demo.generate import Batch, Row, Weighted
 from salescore.demo.stages import DEFAULT_STAGES, HOSPITAL_SHARE, HOSPITAL_STAGES, StageTrail
 
@@ -22,8 +24,8 @@ if TYPE_CHECKING:
     from salescore.demo.activity import Account, DealPlan
 
 CLAIMS = {
-    0: Weighted((("pipeline", 70), ("best_case", 20), ("commit", 10))),
-    1: Weighted((("pipeline", 55), ("best_case", 30), ("commit", 15))),
+    0: Weighted((("pipeline", 80), ("best_case", 17), ("commit", 3))),
+    1: Weighted((("pipeline", 60), ("best_case", 33), ("commit", 7))),
     2: Weighted((("pipeline", 30), ("best_case", 50), ("commit", 20))),
     3: Weighted((("best_case", 30), ("commit", 70))),
 }
@@ -77,7 +79,8 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
     elif plan.status == "open":
         close = g.today + timedelta(days=rng.randint(-25, 120))
     else:
-        close = (plan.end or d[-1]) + timedelta(days=rng.randint(0, 30))
+        # Lost around the day the decision was expected: often after it had passed, rarely long before.
+        close = max(d[-1] + timedelta(days=7), (plan.end or d[-1]) + timedelta(days=rng.randint(-21, 7)))
 
     # Benchmark scales have fewer follow-ups per deal: merge actions into fewer follow-ups.
     lean = g.scale.follow_ups < 8 * g.scale.deals
@@ -217,7 +220,7 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
         "currency": acct.currency,
         "expected_close_date": close, "status": plan.status, "product_line": product,
         "competitors": competitors, "rep_forecast_category": claim, "maturity": 0.0,
-        "forecast_category": "unqualified",
+        "forecast_category": "unqualified", "evidence_mask": 0,
         "quote_submitted_at": stamps.get("quote_submitted_at"),
         "quote_confirmed_at": stamps.get("quote_confirmed_at"),
         "contract_signed_at": stamps.get("contract_signed_at"), "won_at": stamps.get("won_at"),
@@ -225,6 +228,8 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
         "version": 1, "created_at": first["occurred_at"],
         "updated_at": max(f["recorded_at"] for f in touched), "deleted_at": None,
     }
+    climb(acct, plan, row, amount=amount, say=say, money=lambda value: money_text(value, acct.currency),
+          batch=batch)
     batch["opportunities"].append(row)
     batch["stage_changes"].extend(trail.rows(g, deal_id, acct.owner.id))
     return row

@@ -25,8 +25,8 @@ from salescore.kit.workdays import is_workday
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 WINDOW_DAYS = 182  # six months of follow-ups before the anchor
 # In insertion order: every table after the ones its rows point at.
-TABLES = ("customers", "contacts", "opportunities", "follow_ups", "action_records", "stage_changes", "todos",
-          "notifications", "daily_reports")
+TABLES = ("customers", "contacts", "opportunities", "follow_ups", "action_records", "stage_changes",
+          "evidence", "todos", "notifications", "daily_reports")
 Row = dict[str, Any]
 Batch = dict[str, list[Row]]
 T = TypeVar("T")

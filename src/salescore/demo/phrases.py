@@ -150,3 +150,39 @@ NOTIFICATIONS = (
 
 LOST_SUMMARY = "客户最终选择{competitor}，丢单原因：{reason}。已提交复盘证据包。"
 WON_EXTRA = "交付计划已锁定，首付款条件已书面确认。"
+
+# Key evidence (关键证据, §8) as the rep pastes it: (text, note) per node; note None leaves it empty.
+EVIDENCE_TEXTS = {
+    "requirement_confirmation": (
+        ("{contact}邮件回复：{product}需求确认书（数量、规格、验收标准）已签字盖章，扫描件随邮件发回。", "需求确认书已签署"),
+        ("客户{title}确认需求清单第{n}版：{product}的使用工况、交付范围和验收方式以此为准。", "按客户意见修改后确认"),
+        ("微信截图：{contact}确认需求确认书无异议，已走完内部签字流程。", None),
+    ),
+    "technical_agreement": (
+        ("技术协议已双方签署：{product}技术参数、样机测试结论和验收标准已写入附件。", "样机测试后签署"),
+        ("{contact}邮件：技术部已会签技术协议，关键指标按测试报告执行，同意进入商务阶段。", None),
+        ("收到客户盖章版技术协议（共{n}页），技术偏离表无偏离项。", "原件已交合同管理员"),
+    ),
+    "commercial_terms": (
+        ("商务条款书面确认：合同金额{amount}，付款方式{terms}，质保{years}年。", "法务已审核"),
+        ("{title}邮件确认价格与付款条件：{terms}，交期按技术协议执行。", None),
+        ("采购部回传商务条款确认函：总价{amount}，{terms}。", "等待合同用印"),
+    ),
+    "down_payment": (
+        ("财务确认首付款到账{paid}，银行回单已核对。", "财务已核销"),
+        ("客户付款凭证：预付款{paid}已汇出，财务确认到账。", None),
+    ),
+    "delivery_plan_locked": (
+        ("客户邮件同意交付排期：{month}月起分{n}批交付，安装调试与验收节点已确认。", "项目经理已排产"),
+        ("交付计划会议纪要：{contact}确认到货、安装、培训时间表，双方签字。", None),
+    ),
+}
+PAYMENT_TERMS = ("3-6-1（预付30%，发货前60%，质保金10%）", "预付30%，验收合格后付清", "预付50%，到货验收后付50%",
+                 "预付20%，月结60天")
+# The 常州 case: a customer pays in advance to lock the production slot while the contract is still
+# being stamped — the deal is Close-Win on evidence before it is signed.
+EARLY_PAYMENT_NOTE = "客户先付预付款锁定排产，合同在走用印流程"
+MEMBER_DEPOSIT = ("收银系统记录：会员支付定金{paid}，门店已开具收据。", "定金")
+# Evidence entered too early and taken back by the manager (revoked, never deleted).
+PREMATURE_EVIDENCE = "{contact}口头表示{label}没问题，先登记，书面凭证后补。"
+PREMATURE_REVOKE_REASON = "只有口头说法，未见书面凭证；待客户盖章件/到账回单后重新上传"

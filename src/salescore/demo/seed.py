@@ -33,6 +33,7 @@ from salescore.models import (
     Customer,
     DailyReport,
     Event,
+    Evidence,
     FollowUp,
     Notification,
     Opportunity,
@@ -45,8 +46,8 @@ from salescore.models import (
 
 MODELS: dict[str, Any] = {
     "customers": Customer, "contacts": Contact, "opportunities": Opportunity, "follow_ups": FollowUp,
-    "action_records": ActionRecord, "stage_changes": StageChange, "todos": Todo,
-    "notifications": Notification, "daily_reports": DailyReport,
+    "action_records": ActionRecord, "stage_changes": StageChange, "evidence": Evidence,
+    "todos": Todo, "notifications": Notification, "daily_reports": DailyReport,
 }
 CHUNK = 5000
 _JSON = json.JSONEncoder(ensure_ascii=False).encode
@@ -147,7 +148,18 @@ async def _seed(session: AsyncSession, settings: Settings, *, seed: int, scale: 
             print(f"  {counts['customers']}/{total} customers, {counts['follow_ups']} follow-ups, "
                   f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     await _grade(session, tenant.id)
+    await _reset_calibration(session, tenant.id)
     return report
+
+
+async def _reset_calibration(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """The bulk inserts bypass the ORM flush that invalidates the win-rate cache: reset it here."""
+    from salescore.forecast.calibration import invalidate_statement
+
+    await session.flush()  # the row signup added (sessions do not autoflush)
+    result = await session.execute(invalidate_statement({tenant_id}))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise RuntimeError("signup created no win_calibrations row for the demo tenant")
 
 
 async def _grade(session: AsyncSession, tenant_id: uuid.UUID) -> None:
