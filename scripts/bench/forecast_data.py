@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from harness import copy_rows  # scripts/bench/harness.py
 
 from salescore.evidence.config import Config
 
@@ -214,17 +215,7 @@ COLUMNS = {
 
 
 async def _copy(conn: asyncpg.Connection, table: str, rows: Iterable[tuple], loaded: Loaded) -> None:
-    columns = COLUMNS[table].split()
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= CHUNK:
-            await conn.copy_records_to_table(table, records=batch, columns=columns)
-            loaded.counts[table] = loaded.counts.get(table, 0) + len(batch)
-            batch = []
-    if batch:
-        await conn.copy_records_to_table(table, records=batch, columns=columns)
-    loaded.counts[table] = loaded.counts.get(table, 0) + len(batch)
+    await copy_rows(conn, table, COLUMNS[table].split(), rows, loaded.counts, CHUNK)
 
 
 async def _copy_deals(conn: asyncpg.Connection, gen: Generator, loaded: Loaded) -> None:

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -152,16 +152,28 @@ class RawConnection:
     baseline's bottleneck and flatter the ratio. This costs a fraction of that.
     """
 
-    def __init__(self, url: str, body: bytes, headers: dict[str, str]) -> None:
+    def __init__(self, url: str, body: bytes, headers: dict[str, str], method: str = "POST") -> None:
         parts = urlsplit(url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        head = [f"POST {parts.path} HTTP/1.1", f"Host: {self.host}:{self.port}",
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        head = [f"{method} {target} HTTP/1.1", f"Host: {self.host}:{self.port}",
                 *(f"{k}: {v}" for k, v in headers.items()), f"Content-Length: {len(body)}"]
         self.request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self) -> tuple[int, bytes]:
+        """Send the request (whatever its method) and read the answer: (status, body)."""
+        try:
+            return await self._send()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # uvicorn closes keep-alive connections idle for 5 s (e.g. between variants): reconnect once.
+            await self.close()
+            return await self._send()
+
+    get = post
+
+    async def _send(self) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -257,3 +269,19 @@ def write_doc(name: str, heading: str, body: str) -> Path:
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text)
     return DOC
+
+
+async def copy_rows(conn: Any, table: str, columns: list[str], rows: Iterable[tuple], counts: dict[str, int],
+                    chunk: int) -> None:
+    """COPY `rows` into `table` in chunks of `chunk`, counting them in `counts[table]`."""
+    batch: list[tuple] = []
+    counts.setdefault(table, 0)
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= chunk:
+            await conn.copy_records_to_table(table, records=batch, columns=columns)
+            counts[table] += len(batch)
+            batch = []
+    if batch:
+        await conn.copy_records_to_table(table, records=batch, columns=columns)
+        counts[table] += len(batch)
