@@ -57,6 +57,7 @@ def upgrade() -> None:
     sa.Column('generation', sa.Integer(), nullable=False),
     sa.Column('model_version', sa.Integer(), nullable=True),
     sa.Column('cells', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('computed_generation', sa.Integer(), nullable=True),
     sa.Column('computed_at', salescore.kit.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_win_calibrations_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_win_calibrations'))

@@ -438,7 +438,8 @@ async def timed(fn: Callable[[], Awaitable[Any]], n: int, db: asyncpg.Connection
 
 
 async def invalidate(db: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
-    """What a deal closing does to the cache (calibration.invalidate_statement)."""
+    """An empty cache, as after a bulk load (calibration.invalidate_statement with drop_cells): the next
+    call computes the observations itself. (A deal closing only marks them stale; the outbox refreshes.)"""
     await db.execute("UPDATE win_calibrations SET generation = generation + 1, cells = NULL WHERE tenant_id = $1",
                      tenant_id)
 

@@ -139,3 +139,14 @@ async def test_a_node_requiring_a_file_refuses_text_alone_and_model_edits_restat
     r = await h.client.put("/api/v1/evidence-model", headers=director.headers,
                            json={"nodes": nodes, "thresholds": {"commit": 0.4, "best_case": 0.5}})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "thresholds.best_case"
+
+
+async def test_a_browsers_empty_file_input_is_ignored(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    deal = await deal_of(h, rep)
+    r = await add(h, rep, deal["id"], "technical_agreement", files=[("", b"")], text="邮件确认")
+    assert r.status_code == 201, r.text
+    assert r.json()["attachment_ids"] == []
+    r = await add(h, rep, deal["id"], "technical_agreement", files=[("", b"")])
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "files"

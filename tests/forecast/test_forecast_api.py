@@ -47,6 +47,7 @@ async def history(h: Harness, rep: Actor, customer_id: str) -> None:
             r = await add(h, rep, d["id"], "technical_agreement", text="技术协议", occurred_at=ago(evidence_at))
             assert r.status_code == 201, r.text
         await close(h, rep, d["id"], outcome, closed)
+    await h.drain()  # closing marks the calibration stale; the outbox recomputes it
 
 
 def beta_summary(a: float, b: float) -> dict[str, float]:
@@ -180,6 +181,10 @@ async def test_point_in_time_records_dated_after_as_of_change_no_figure(h: Harne
     c = await deal(h, rep, customer["id"], amount="250000", expected_close_date=close_day, created_at=ago(30))
     d = await deal(h, rep, customer["id"], amount="100000", expected_close_date=close_day, created_at=ago(10))
     await add(h, rep, d["id"], "technical_agreement", text="x", occurred_at=ago(9))
+    doomed = await deal(h, rep, customer["id"], amount="40000", expected_close_date=close_day, created_at=ago(8))
+    relapsed = await deal(h, rep, customer["id"], created_at=ago(300), status="lost", lost_at=ago(5))
+    await add(h, rep, relapsed["id"], "technical_agreement", text="x", occurred_at=ago(200))
+    await h.drain()
     as_of = ago(2)
     url = f"/api/v1/analytics/forecast?period={period}&as_of={as_of.replace('+', '%2B')}"
     before = (await h.client.get(url, headers=org.director.headers)).json()
@@ -187,7 +192,7 @@ async def test_point_in_time_records_dated_after_as_of_change_no_figure(h: Harne
     # The historical path and the current one agree while nothing has changed since.
     for key in ("commit", "best_case", "pipeline", "unqualified", "expected", "deals", "observations"):
         assert before[key] == now_view[key], key
-    assert before["deals"] == 4 and before["best_case"] == 600000
+    assert before["deals"] == 5 and before["best_case"] == 600000
 
     # Everything below is dated after as_of.
     await add(h, rep, b["id"], "down_payment", text="首付款")                     # evidence now
@@ -201,11 +206,15 @@ async def test_point_in_time_records_dated_after_as_of_change_no_figure(h: Harne
     old = await deal(h, rep, customer["id"], created_at=ago(400))
     await add(h, rep, old["id"], "down_payment", text="x", occurred_at=ago(300))
     await close(h, rep, old["id"], "won", 1)                                      # closed after as_of: no observation
+    r = await h.client.delete(f"/api/v1/opportunities/{doomed['id']}", headers=rep.headers)
+    assert r.status_code == 204                                                   # deleted after as_of
+    r = await h.client.patch(f"/api/v1/opportunities/{relapsed['id']}", json={"status": "open"}, headers=rep.headers)
+    assert r.status_code == 200 and r.json()["lost_at"] is None                   # reopened after as_of
 
     after = (await h.client.get(url, headers=org.director.headers)).json()
     assert after == before
     now_after = (await h.client.get(f"/api/v1/analytics/forecast?period={period}", headers=org.director.headers)).json()
-    assert now_after["commit"] == 300000 and now_after["deals"] == 3  # b now committed; c moved out; new deal in
+    assert now_after["commit"] == 300000 and now_after["deals"] == 3  # b committed; c, d, doomed out; new deal in
 
 
 async def test_as_of_in_the_future_and_bad_periods_are_refused(h: Harness) -> None:
@@ -234,3 +243,9 @@ async def test_closed_deals_import_with_their_history(h: Harness) -> None:
                                 json={"customer_id": customer["id"], "name": "导入商机", **body})
         assert r.status_code == 422, (body, r.text)
         assert field in r.json()["errors"][0]["field"], (body, r.json())
+    fresh = await deal(h, rep, customer["id"], created_at=ago(20))
+    r = await h.client.patch(f"/api/v1/opportunities/{fresh['id']}", json={"status": "won", "won_at": ago(30)},
+                             headers=rep.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "won_at"
+    r = await h.client.post(f"/api/v1/opportunities/{fresh['id']}/win", json={"won_at": ago(30)}, headers=rep.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "won_at"

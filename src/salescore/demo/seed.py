@@ -157,7 +157,7 @@ async def _reset_calibration(session: AsyncSession, tenant_id: uuid.UUID) -> Non
     from salescore.forecast.calibration import invalidate_statement
 
     await session.flush()  # the row signup added (sessions do not autoflush)
-    result = await session.execute(invalidate_statement({tenant_id}))
+    result = await session.execute(invalidate_statement({tenant_id}, drop_cells=True))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise RuntimeError("signup created no win_calibrations row for the demo tenant")
 

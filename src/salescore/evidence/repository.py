@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.kit.errors import NotFound
-from salescore.models import Evidence, EvidenceModel
+from salescore.models import Evidence, EvidenceModel, Opportunity
 
 
 async def latest_model(session: AsyncSession, tenant_id: uuid.UUID) -> EvidenceModel | None:
@@ -48,3 +48,17 @@ async def active_nodes(session: AsyncSession, tenant_id: uuid.UUID, opportunity_
                Evidence.revoked_at.is_(None))
     )
     return set(await session.scalars(stmt))
+
+
+async def lock_deal(session: AsyncSession, deal: Opportunity) -> None:
+    """Hold the deal's row for the rest of the transaction and reload it: evidence changes of one deal
+    (and a model change restating every deal) then happen one after another, each seeing the last."""
+    await session.execute(
+        sa.select(Opportunity).where(Opportunity.tenant_id == deal.tenant_id, Opportunity.id == deal.id)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+
+
+async def lock_all_deals(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Wait for every evidence change in flight: they lock their deal first (see lock_deal)."""
+    await session.execute(sa.select(Opportunity.id).where(Opportunity.tenant_id == tenant_id).with_for_update())

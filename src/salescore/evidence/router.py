@@ -72,14 +72,16 @@ async def add_evidence(
     principal: PrincipalDep,
     opportunity_id: uuid.UUID,
     node: Annotated[str, Form(min_length=1, max_length=64, description="An evidence node code")],
-    files: Annotated[list[UploadFile] | None, File(description="One or more files")] = None,
+    # A browser's empty file input arrives as an empty string: accepted and ignored.
+    files: Annotated[list[UploadFile | str] | None, File(description="One or more files")] = None,
     text: Annotated[str | None, Form(max_length=MAX_TEXT, description="Pasted text, e.g. an email")] = None,
     note: Annotated[str | None, Form(max_length=MAX_NOTE)] = None,
     occurred_at: Annotated[PastDatetime | None, Form(description="ISO 8601 with offset")] = None,
 ) -> dict[str, Any]:
     settings = runtime_of(request).settings
     deal = await service.visible_deal(session, principal, opportunity_id)
-    uploads = [service.Upload(chunks(f), f.filename) for f in files or [] if f.filename or f.size]
+    uploads = [service.Upload(chunks(f), f.filename) for f in files or []
+               if not isinstance(f, str) and (f.filename or f.size)]
     evidence = await service.add_evidence(
         session, principal, deal, node=node, uploads=uploads, text=text, note=note, occurred_at=occurred_at,
         max_bytes=settings.max_upload_bytes, storage_dir=settings.storage_dir,

@@ -59,6 +59,7 @@ async def put_config(session: AsyncSession, principal: Principal, data: Evidence
     """A new version (the built-in default is stored as version 1 first); every deal's maturity and
     category follow the new coefficients and thresholds in the same transaction."""
     _checked(data)
+    await repo.lock_all_deals(session, principal.tenant_id)
     latest = await repo.latest_model(session, principal.tenant_id)
     if latest is None:
         session.add(_row(Config.default(), principal.tenant_id, None))
@@ -88,7 +89,8 @@ async def _restate_deals(session: AsyncSession, tenant_id: uuid.UUID, config: Co
     mask = sa.func.coalesce(of_deal(config.mask_of(e.node)), 0)
     await session.execute(
         sa.update(o).where(o.tenant_id == tenant_id)
-        .values(maturity=maturity, forecast_category=config.category_of(maturity), evidence_mask=mask)
+        .values(maturity=maturity, forecast_category=config.category_of(maturity), evidence_mask=mask,
+                version=o.version + 1)
         .execution_options(synchronize_session=False)
     )
     # Deals already loaded in this session must not keep their old figures.
@@ -112,6 +114,7 @@ async def add_evidence(
     max_bytes: int,
     storage_dir: Path | None,
 ) -> Evidence:
+    await repo.lock_deal(session, deal)  # before the model is read: a model change waits for us, or we for it
     config = await current_config(session, deal.tenant_id)
     definition = config.node(node)
     if definition is None:
@@ -147,6 +150,8 @@ async def add_evidence(
 async def revoke(
     session: AsyncSession, principal: Principal, deal: Opportunity, evidence: Evidence, reason: str
 ) -> Evidence:
+    await repo.lock_deal(session, deal)
+    await session.refresh(evidence)
     if evidence.revoked_at is not None:
         raise Conflict("this evidence is already revoked")
     before = snapshot(evidence)

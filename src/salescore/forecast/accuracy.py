@@ -87,12 +87,13 @@ def _entry(figures: dict[str, Any], scope: Scope) -> dict[str, Any] | None:
 async def _snapshot_for(
     session: AsyncSession, tenant_id: uuid.UUID, period: Period, currency: str, tz: str
 ) -> ForecastSnapshot | None:
-    """The month's forecast of record: its earliest snapshot taken by the end of the month's first day."""
+    """The month's forecast of record: its latest snapshot taken by the end of the month's first day
+    (the worker's, unless someone stored a fresher one that day; never one weeks older)."""
     s = ForecastSnapshot
     return await session.scalar(
         sa.select(s).where(s.tenant_id == tenant_id, s.period == period.code, s.currency == currency,
                            s.as_of < period.start(tz) + timedelta(days=1))
-        .order_by(s.as_of, s.id).limit(1)
+        .order_by(s.as_of.desc(), s.id).limit(1)
     )
 
 

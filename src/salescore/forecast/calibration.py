@@ -5,8 +5,10 @@ checkpoint it already existed at, with its maturity then — the highest coeffic
 that had occurred by then and was not revoked by `as_of` — grouped into (checkpoint, maturity) cells.
 
 The tenant's current cells (as_of = now) are cached in win_calibrations. Every flush that changes
-what they read bumps the row's generation in the same transaction (see `_invalidate`); a reader
-stores its result only if the generation it started from is still current.
+what they read bumps the row's generation in the same transaction (see `_invalidate`); the outbox
+handler (forecast/handlers.py) then recomputes them, storing the result only if the generation it
+started from is still current. Reads never wait for a recompute while cells exist: a deal close costs
+its request a one-row UPDATE, not the whole observation query under the tenant's cache row lock.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from salescore.evidence.config import Config
+from salescore.forecast.deals import existed_at, stamps_at
 from salescore.forecast.probability import CHECKPOINTS, Cells
 from salescore.kit.dialect import add_days
 from salescore.kit.types import utcnow
@@ -30,17 +33,25 @@ from salescore.tenancy.service import register_tenant_seeder
 
 def observations(tenant_id: uuid.UUID, config: Config, as_of: datetime | None) -> sa.Select[Any]:
     o, e = Opportunity, Evidence
-    closed_at = sa.func.coalesce(o.won_at, o.lost_at)
+    joins: list[tuple[Any, Any]] = []
     if as_of is None:
-        closed = sa.or_(o.won_at.is_not(None), o.lost_at.is_not(None))
+        won_at, lost_at = o.won_at, o.lost_at
+        closed = sa.or_(won_at.is_not(None), lost_at.is_not(None))
+        existed = [o.deleted_at.is_(None)]
         standing = e.revoked_at.is_(None)
     else:
-        closed = sa.or_(o.won_at <= as_of, o.lost_at <= as_of)
+        # As the deals stood then: reopened or deleted since, they still count as closed then.
+        won_at, lost_at, joins = stamps_at(tenant_id, as_of)
+        won_at = sa.case((won_at <= as_of, won_at))
+        lost_at = sa.case((lost_at <= as_of, lost_at))
+        closed = sa.or_(won_at.is_not(None), lost_at.is_not(None))
+        existed = existed_at(as_of)
         standing = sa.or_(e.revoked_at.is_(None), e.revoked_at > as_of)
+    closed_at = sa.func.coalesce(won_at, lost_at)
     coefficient = config.coefficient_of(e.node)
     per_deal = (
         sa.select(
-            sa.case((o.won_at.is_not(None), 1), else_=0).label("won"),
+            sa.case((won_at.is_not(None), 1), else_=0).label("won"),
             o.created_at.label("created_at"),
             closed_at.label("closed_at"),
             *(sa.func.max(sa.case((e.occurred_at <= add_days(closed_at, -days), coefficient))).label(f"m{days}")
@@ -48,8 +59,12 @@ def observations(tenant_id: uuid.UUID, config: Config, as_of: datetime | None) -
         )
         .select_from(o)
         .outerjoin(e, sa.and_(e.tenant_id == o.tenant_id, e.opportunity_id == o.id, standing))
-        .where(o.tenant_id == tenant_id, o.deleted_at.is_(None), closed)
-        .group_by(o.id, o.won_at, o.lost_at, o.created_at)
+    )
+    for subquery, on in joins:
+        per_deal = per_deal.outerjoin(subquery, on)
+    per_deal = (
+        per_deal.where(o.tenant_id == tenant_id, *existed, closed)
+        .group_by(o.id, won_at, lost_at, o.created_at)
         .subquery()
     )
     parts = []
@@ -73,20 +88,43 @@ async def compute(session: AsyncSession, tenant_id: uuid.UUID, config: Config, a
 
 
 async def cells_at(session: AsyncSession, tenant_id: uuid.UUID, config: Config, as_of: datetime | None = None) -> Cells:
-    """The observations as of `as_of` (default now: from the cache when it is current)."""
+    """The observations as of `as_of`; now (the default): the cached cells of this model version,
+    even when a deal closed since (the outbox refreshes them within seconds, see `refresh`),
+    computed here only when there are none yet."""
     if as_of is not None:
         return await compute(session, tenant_id, config, as_of)
-    w = WinCalibration
-    row = (await session.execute(
-        sa.select(w.generation, w.model_version, w.cells).where(w.tenant_id == tenant_id)
-    )).one_or_none()
+    row = await _cache(session, tenant_id)
     if row is not None and row.cells is not None and row.model_version == config.version:
         return Cells.of(row.cells)
+    return await _recompute(session, tenant_id, config, row)
+
+
+async def refresh(session: AsyncSession, tenant_id: uuid.UUID, config: Config) -> bool:
+    """Recompute the cached cells if a writer has changed what they read since; True if it did."""
+    row = await _cache(session, tenant_id)
+    if row is not None and row.cells is not None and row.model_version == config.version \
+            and row.computed_generation == row.generation:
+        return False
+    await _recompute(session, tenant_id, config, row)
+    return True
+
+
+async def _cache(session: AsyncSession, tenant_id: uuid.UUID) -> Any:
+    w = WinCalibration
+    return (await session.execute(
+        sa.select(w.generation, w.computed_generation, w.model_version, w.cells).where(w.tenant_id == tenant_id)
+    )).one_or_none()
+
+
+async def _recompute(session: AsyncSession, tenant_id: uuid.UUID, config: Config, row: Any) -> Cells:
     cells = await compute(session, tenant_id, config, None)
     if row is not None:
+        # Stored only if no writer bumped the generation meanwhile: then this result may miss its change.
+        w = WinCalibration
         await session.execute(
             sa.update(w).where(w.tenant_id == tenant_id, w.generation == row.generation)
-            .values(cells=cells.as_rows(), model_version=config.version, computed_at=utcnow())
+            .values(cells=cells.as_rows(), model_version=config.version, computed_generation=row.generation,
+                    computed_at=utcnow())
             .execution_options(synchronize_session=False)
         )
     return cells
@@ -97,10 +135,14 @@ async def create_row(session: AsyncSession, tenant: Tenant, admin: User) -> None
     session.add(WinCalibration(tenant_id=tenant.id, generation=0))
 
 
-def invalidate_statement(tenant_ids: set[uuid.UUID]) -> sa.Update:
+def invalidate_statement(tenant_ids: set[uuid.UUID], *, drop_cells: bool = False) -> sa.Update:
+    """Mark the cached cells stale; `drop_cells` also forgets them, so the next read computes them
+    (after a bulk load, whose figures should not be read off an empty history)."""
+    values: dict[str, Any] = {"generation": WinCalibration.generation + 1}
+    if drop_cells:
+        values["cells"] = None
     return (
-        sa.update(WinCalibration).where(WinCalibration.tenant_id.in_(tenant_ids))
-        .values(generation=WinCalibration.generation + 1, cells=None)
+        sa.update(WinCalibration).where(WinCalibration.tenant_id.in_(tenant_ids)).values(**values)
         .execution_options(synchronize_session=False)
     )
 

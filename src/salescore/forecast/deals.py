@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.evidence.config import Config
+from salescore.kit.dialect import json_timestamp
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import owner_visible
 from salescore.models import AuditLog, Evidence, Opportunity, User
@@ -53,15 +54,16 @@ class Scope:
         return out
 
 
-def _base(scope: Scope, currency: str) -> sa.Select[Any]:
+def _base(scope: Scope, currency: str, *, deleted: bool = False) -> sa.Select[Any]:
+    """The scope's deals in `currency`; soft-deleted ones too when `deleted` (the caller decides)."""
     o = Opportunity
-    return (
+    stmt = (
         sa.select(o.id, o.owner_id, User.team_id)
         .select_from(o)
         .join(User, sa.and_(User.tenant_id == o.tenant_id, User.id == o.owner_id))
-        .where(o.tenant_id == scope.principal.tenant_id, o.deleted_at.is_(None), o.currency == currency,
-               *scope.clauses())
+        .where(o.tenant_id == scope.principal.tenant_id, o.currency == currency, *scope.clauses())
     )
+    return stmt if deleted else stmt.where(o.deleted_at.is_(None))
 
 
 async def open_now(session: AsyncSession, scope: Scope, currency: str, first: date, last: date) -> list[Position]:
@@ -91,6 +93,25 @@ def _first_change_before(tenant_id: uuid.UUID, field: str, as_of: datetime) -> A
     return sa.select(ranked.c.deal_id, ranked.c.value).where(ranked.c.rn == 1).subquery()
 
 
+def stamps_at(tenant_id: uuid.UUID, as_of: datetime) -> tuple[Any, Any, list[tuple[Any, Any]]]:
+    """won_at and lost_at as they stood at `as_of`: today's value, or — for a deal reopened since,
+    whose stamp is cleared — the value before its first audited change after `as_of`. Returns the two
+    expressions and the (subquery, on-clause) pairs to outer-join to opportunities."""
+    o = Opportunity
+    won, lost = _first_change_before(tenant_id, "won_at", as_of), _first_change_before(tenant_id, "lost_at", as_of)
+    return (
+        sa.func.coalesce(o.won_at, json_timestamp(won.c.value)),
+        sa.func.coalesce(o.lost_at, json_timestamp(lost.c.value)),
+        [(won, won.c.deal_id == o.id), (lost, lost.c.deal_id == o.id)],
+    )
+
+
+def existed_at(as_of: datetime) -> list[sa.ColumnElement[bool]]:
+    """Created by `as_of` and not deleted by then."""
+    o = Opportunity
+    return [o.created_at <= as_of, sa.or_(o.deleted_at.is_(None), o.deleted_at > as_of)]
+
+
 async def open_at(
     session: AsyncSession, scope: Scope, currency: str, first: date, last: date, as_of: datetime, config: Config
 ) -> list[Position]:
@@ -105,8 +126,9 @@ async def open_at(
         .group_by(e.opportunity_id)
         .subquery()
     )
+    won_at, lost_at, joins = stamps_at(tenant_id, as_of)
     stmt = (
-        _base(scope, currency)
+        _base(scope, currency, deleted=True)
         .add_columns(
             o.amount, o.expected_close_date, amount.c.deal_id.label("amount_changed"),
             amount.c.value.label("amount_then"), close.c.deal_id.label("close_changed"),
@@ -115,10 +137,12 @@ async def open_at(
         .outerjoin(amount, amount.c.deal_id == o.id)
         .outerjoin(close, close.c.deal_id == o.id)
         .outerjoin(maturity, maturity.c.deal_id == o.id)
-        .where(o.created_at <= as_of, sa.or_(o.won_at.is_(None), o.won_at > as_of),
-               sa.or_(o.lost_at.is_(None), o.lost_at > as_of))
+        .where(*existed_at(as_of), sa.or_(won_at.is_(None), won_at > as_of),
+               sa.or_(lost_at.is_(None), lost_at > as_of))
         .order_by(o.owner_id, o.id)
     )
+    for subquery, on in joins:
+        stmt = stmt.outerjoin(subquery, on)
     out = []
     for r in (await session.execute(stmt)).all():
         value = r.amount_then if r.amount_changed is not None else r.amount

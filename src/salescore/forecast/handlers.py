@@ -23,4 +23,4 @@ def _closing_change(event: Event) -> bool:
     name="forecast.recalibrate", when=_closing_change)
 async def recalibrate(session: AsyncSession, event: Event) -> None:
     config = await current_config(session, event.tenant_id)
-    await calibration.cells_at(session, event.tenant_id, config)  # computes only when the cache is stale
+    await calibration.refresh(session, event.tenant_id, config)

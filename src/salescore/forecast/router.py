@@ -60,7 +60,7 @@ async def get_forecast(
     seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Monte Carlo seed")] = service.DEFAULT_SEED,
 ) -> dict[str, Any]:
     tz = (await get_tenant(session, principal.tenant_id)).timezone
-    month = service.Period.parse(period) if period else service.period_of(as_of or utcnow(), tz)
+    month = service.Period.parse(period) if period else service.period_of(as_of or utcnow(), tz, "as_of")
     return await service.forecast(session, Scope(principal, team_id, owner_id), period=month, as_of=as_of,
                                   currency=currency, seed=seed)
 

@@ -69,9 +69,9 @@ class Period:
         return local_datetime(self.last + timedelta(days=1), time(0), tz)
 
 
-def period_of(moment: datetime, tz: str) -> Period:
+def period_of(moment: datetime, tz: str, field: str = "period") -> Period:
     today = local_date(moment, tz)
-    return Period.parse(f"{today.year:04d}-{today.month:02d}")
+    return Period.parse(f"{today.year:04d}-{today.month:02d}", field)
 
 
 @dataclass

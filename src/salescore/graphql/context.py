@@ -70,7 +70,8 @@ class GraphQLContext(BaseContext):
         return await asyncio.shield(task)
 
     async def settle(self) -> None:
-        if self._pending:
+        # A batch a DataLoader scheduled may start while we wait: loop until nothing runs.
+        while self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
 
     async def scalars(self, stmt: sa.Select[Any]) -> list[Any]:

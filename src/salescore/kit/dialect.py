@@ -193,3 +193,24 @@ def json_pairs(values: dict[str, Any]) -> json_object:
     for key, value in values.items():
         args += [sa.literal_column(f"'{key}'"), value]
     return json_object(*args)
+
+
+class json_timestamp(FunctionElement[Any]):  # noqa: N801
+    """An ISO 8601 timestamp held as JSON text (an audit row's before/after) as a UTCDateTime
+    expression, comparable with UTCDateTime columns (to the second on SQLite)."""
+
+    type = UTCDateTime()
+    name = "json_timestamp"
+    inherit_cache = True
+
+
+@compiles(json_timestamp, "postgresql")
+def _json_timestamp_pg(element: json_timestamp, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMPTZ)"
+
+
+@compiles(json_timestamp, "sqlite")
+def _json_timestamp_sqlite(element: json_timestamp, compiler: Any, **kw: Any) -> str:
+    # strftime reads 'T', 'Z' and ±HH:MM offsets and answers UTC with milliseconds; three more
+    # digits give the stored 'YYYY-MM-DD HH:MM:SS.ffffff' form.
+    return f"(strftime('%Y-%m-%d %H:%M:%f', {compiler.process(element.clauses, **kw)}) || '000')"

@@ -55,8 +55,9 @@ class WinCalibration(Base):
     """The tenant's current win-rate observations (closed deals by maturity and checkpoint), cached.
 
     Writers that change what the observations read (a deal closing or reopening, evidence of a
-    closed deal) bump `generation`; a reader stores what it computed only if the generation it
-    started from is still current, so a cache never outlives the data it came from.
+    closed deal) bump `generation`; the cells were computed at `computed_generation`. A refresh
+    stores what it computed only if the generation it started from is still current, so stale cells
+    are always recomputed again (see forecast/calibration.py).
     """
 
     __tablename__ = "win_calibrations"
@@ -67,6 +68,7 @@ class WinCalibration(Base):
     generation: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     model_version: Mapped[int | None] = mapped_column(sa.Integer)
     cells: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    computed_generation: Mapped[int | None] = mapped_column(sa.Integer)
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

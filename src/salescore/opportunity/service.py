@@ -83,6 +83,9 @@ def _closing_stamps(data: OpportunityCreate, created_at: datetime, now: datetime
 def _status_changes(deal: Opportunity, changes: dict[str, Any]) -> str | None:
     """Apply the status transition's timestamps; returns the event type it implies."""
     status = changes.get("status")
+    for stamp in ("won_at", "lost_at"):
+        if changes.get(stamp) is not None and changes[stamp] < deal.created_at:
+            raise Unprocessable.field(stamp, "must not be before created_at")
     if status is None or status == deal.status:
         for stamp in ("won_at", "lost_at"):
             if stamp in changes and status is None and deal.status != stamp.removesuffix("_at"):
