@@ -43,13 +43,13 @@ async def create_opportunity(session: AsyncSession, principal: Principal, data: 
     owner = await assignable_user(session, principal, data.owner_id or principal.user_id, "owner_id")
     pipeline_id, stage = await pipeline_service.pipeline_for_new_deal(session, principal, data.pipeline_id, data.stage)
     now = utcnow()
-    closing = _closing_stamps(data, data.created_at or now, now)
+    closing = _closing_stamps(data, now)
     deal = Opportunity(
         id=new_id(),
         tenant_id=principal.tenant_id,
         customer_id=customer.id,
         owner_id=owner.id,
-        created_at=data.created_at or now,
+        created_at=data.created_at or min(now, closing["won_at"] or closing["lost_at"] or now),
         updated_at=now,
         pipeline_id=pipeline_id,
         stage=stage,
@@ -64,8 +64,9 @@ async def create_opportunity(session: AsyncSession, principal: Principal, data: 
     return deal
 
 
-def _closing_stamps(data: OpportunityCreate, created_at: datetime, now: datetime) -> dict[str, Any]:
-    """status, won_at, lost_at of a deal created open or imported closed (its close after its creation)."""
+def _closing_stamps(data: OpportunityCreate, now: datetime) -> dict[str, Any]:
+    """status, won_at, lost_at of a deal created open or imported closed: closed no earlier than its
+    given created_at (without one, a closed import was created when it closed)."""
     for stamp in ("won_at", "lost_at"):
         if getattr(data, stamp) is not None and data.status != stamp.removesuffix("_at"):
             raise Unprocessable.field(stamp, f"only with status={stamp.removesuffix('_at')}")
@@ -75,7 +76,7 @@ def _closing_stamps(data: OpportunityCreate, created_at: datetime, now: datetime
     if data.status != "open":
         field = f"{data.status}_at"
         stamps[field] = getattr(data, field) or now
-        if stamps[field] < created_at:
+        if data.created_at is not None and stamps[field] < data.created_at:
             raise Unprocessable.field(field, "must not be before created_at")
     return stamps
 
@@ -83,9 +84,6 @@ def _closing_stamps(data: OpportunityCreate, created_at: datetime, now: datetime
 def _status_changes(deal: Opportunity, changes: dict[str, Any]) -> str | None:
     """Apply the status transition's timestamps; returns the event type it implies."""
     status = changes.get("status")
-    for stamp in ("won_at", "lost_at"):
-        if changes.get(stamp) is not None and changes[stamp] < deal.created_at:
-            raise Unprocessable.field(stamp, "must not be before created_at")
     if status is None or status == deal.status:
         for stamp in ("won_at", "lost_at"):
             if stamp in changes and status is None and deal.status != stamp.removesuffix("_at"):

@@ -235,8 +235,6 @@ async def win(
 ) -> Opportunity:
     if deal.status == "won":
         raise Conflict("the deal is already won; move it to an earlier stage to reopen it")
-    if won_at is not None and won_at < deal.created_at:
-        raise Unprocessable.field("won_at", "must not be before created_at")
     pipeline = await _pipeline_of(session, deal)
     before = snapshot(deal)
     moment = won_at or utcnow()
