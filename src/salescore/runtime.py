@@ -31,6 +31,9 @@ from salescore.ops.metrics import EVENTS_SWEPT
 log = logging.getLogger("salescore.runtime")
 
 
+STOP_GRACE_SECONDS = 30
+
+
 class Runtime:
     def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
         self.settings = settings
@@ -42,6 +45,7 @@ class Runtime:
         self.queue: EventQueue
         self.limiter: RateLimiter = build_rate_limiter(settings.redis_url)
         self._loops: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
         self._pending: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -87,9 +91,16 @@ class Runtime:
             await self.queue.enqueue(ids)
         return len(ids)
 
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep between rounds of a background loop; False once the runtime is stopping."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return True
+        return False
+
     async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.sweeper_interval_seconds)
+        while await self._pause(self.settings.sweeper_interval_seconds):
             try:
                 await self.sweep()
             except Exception:
@@ -107,8 +118,7 @@ class Runtime:
         return done
 
     async def _periodic_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.periodic_tick_seconds)
+        while await self._pause(self.settings.periodic_tick_seconds):
             await self.run_periodic()
 
     async def drain(self) -> None:
@@ -128,9 +138,14 @@ class Runtime:
             return False
 
     async def stop(self) -> None:
-        for task in self._loops:
-            task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        # Loops finish the round they are in: a database call cancelled midway can leave an aiosqlite
+        # connection that never closes (the shutdown then hung). Only a round over the grace is cut.
+        self._stopping.set()
+        if self._loops:
+            _, late = await asyncio.wait(self._loops, timeout=STOP_GRACE_SECONDS)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._loops, return_exceptions=True)
         if self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
         await self.queue.close()

@@ -4,8 +4,10 @@ the route table.
 Every root Query field argument of type ID -- `id`, `customerId`, ... and the ID fields of filter
 inputs -- is given the id of a real record of tenant B, by an admin of tenant A (the strongest
 caller of another tenant). The answer must be null, an empty list or an empty connection (the
-analytics' team and user arguments, which REST answers with 422, a BAD_USER_INPUT error). Each
-case first proves the record is there: tenant B's reader gets it with the very same query.
+analytics' team and user arguments, which REST answers with 422, a BAD_USER_INPUT error; the
+forecasts' team and rep filters, which REST applies to the caller's own deals, figures that show
+none of tenant B's deals). Each case first proves the record is there: tenant B's reader gets it
+with the very same query.
 
 The kind of record an argument names comes from its name (`id` on `customer` -> customer,
 `ownerId` -> user). An argument whose kind has no factory in KINDS fails here: add one, so no
@@ -30,6 +32,7 @@ from graphql import (
 
 from salescore.config import Settings
 from salescore.graphql.schema import schema
+from tests.forecast.test_forecast_api import ago, close, month_after_next
 from tests.graphql.gql import codes, gql
 from tests.graphql.test_more_resources import make_document, make_kb_entry
 from tests.rules.support import rule_by_code
@@ -42,6 +45,31 @@ ALIASES = {"owner": "user", "assignee": "user"}
 REFUSED = frozenset(
     {("dailyReportStats", "teamId"), ("actionEffectiveness", "teamId"), ("actionEffectiveness", "userId")}
 )
+FORECAST_PERIOD, FORECAST_MONTH = month_after_next()
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A forecast's `teamId` / `ownerId` narrow the caller's own deals (REST: no 422), so another
+    tenant's id answers figures, not null: `selection` asks for what would show tenant B's deals,
+    `shows` tells whether an answer does."""
+
+    selection: str
+    shows: Callable[[dict[str, Any]], bool]
+    arguments: str = ""
+
+
+FILTERED = {
+    "forecast": Figures(
+        "{ deals byOwner { ownerId } }", lambda f: f["deals"] > 0, f'period: "{FORECAST_PERIOD}"'
+    ),
+    "forecastAccuracy": Figures(
+        "{ months { actualWon } }", lambda f: any(m["actualWon"] > 0 for m in f["months"])
+    ),
+    "forecastHeatmap": Figures(
+        "{ rows { ownerId } risks { opportunityId } }", lambda f: bool(f["rows"] or f["risks"])
+    ),
+}
 
 
 # --- tenant B's records --------------------------------------------------------------------------
@@ -160,6 +188,16 @@ async def _robot(w: World) -> str:
     return (await w.post(w.org.admin, "/api/v1/wecom-robots", body))["id"]
 
 
+async def _forecast_deals(w: World) -> str:
+    """An open deal closing in FORECAST_PERIOD and one won 40 days ago (a month the default accuracy
+    range covers), of the rep whose team and id the forecasts' filters name."""
+    customer = await w.id("customer")
+    open_deal = await w.h.opportunity(w.owner, customer, expected_close_date=str(FORECAST_MONTH))
+    won = await w.h.opportunity(w.owner, customer, created_at=ago(60))
+    await close(w.h, w.owner, won["id"], "won", 40)
+    return str(open_deal["id"])
+
+
 async def _user(w: World) -> str:
     return w.owner.user_id
 
@@ -192,6 +230,7 @@ KINDS: dict[str, Kind] = {
     "job": Kind(_job),
     "webhook": Kind(_webhook),
     "wecom_robot": Kind(_robot),
+    "forecast_deals": Kind(_forecast_deals),
 }
 # Lists filtered by another record's id need rows of their own in tenant B for the positive control.
 ROWS_OF = {
@@ -202,6 +241,7 @@ ROWS_OF = {
     "dailyReports": "report",
     "documents": "document",
     "knowledgeEntries": "knowledge_entry",
+    **{name: "forecast_deals" for name in FILTERED},
 }
 # GraphQL names of kinds that differ from the factory's key.
 KIND_NAMES = {
@@ -230,11 +270,18 @@ class Case:
     def refused(self) -> bool:
         return (self.field, self.path[-1]) in REFUSED
 
+    @property
+    def figures(self) -> Figures | None:
+        return FILTERED.get(self.field)
+
     def document(self) -> str:
         argument = (
             f"{self.path[0]}: $v" if len(self.path) == 1 else f"{self.path[0]}: {{ {self.path[1]}: $v }}"
         )
         selection = _selection(SCHEMA.query_type.fields[self.field])
+        if self.figures is not None:
+            argument = ", ".join(a for a in (argument, self.figures.arguments) if a)
+            selection = self.figures.selection
         return f"query($v: {self.arg_type}) {{ {self.field}({argument}) {selection} }}"
 
 
@@ -276,7 +323,9 @@ def _cases() -> list[Case]:
 CASES = _cases()
 
 
-def _empty(value: Any) -> bool:
+def _empty(case: Case, value: Any) -> bool:
+    if case.figures is not None:
+        return not case.figures.shows(value)
     return value is None or value == [] or (isinstance(value, dict) and value.get("edges") == [])
 
 
@@ -301,6 +350,9 @@ def test_the_walk_finds_the_id_arguments() -> None:
         "documents(filter.customerId)",
         "dailyReportStats(teamId)",
         "knowledgeEntries(filter.customerId)",
+        "forecast(teamId)",
+        "forecastAccuracy(ownerId)",
+        "forecastHeatmap(teamId)",
     }
     assert expected <= labels, expected - labels
     assert len(CASES) >= 35
@@ -322,11 +374,12 @@ async def test_other_tenants_ids_read_nothing(world: World, case: Case) -> None:
     own = await gql(world.h, KINDS[case.kind].reader(world), query, variables)
     assert not own.get("errors"), (case.label, own)
     if not case.refused:
-        assert not _empty(own["data"][case.field]), f"{case.label}: tenant B's own reader got nothing"
+        assert not _empty(case, own["data"][case.field]), f"{case.label}: tenant B's own reader got nothing"
 
     body = await gql(world.h, world.intruder, query, variables)
     if case.refused:
         assert codes(body) == ["BAD_USER_INPUT"] and body["data"] is None, (case.label, body)
         return
     assert not body.get("errors"), (case.label, body)
-    assert _empty(body["data"][case.field]), f"{case.label} leaks tenant B's data to tenant A: {body['data']}"
+    leak = f"{case.label} leaks tenant B's data to tenant A: {body['data']}"
+    assert _empty(case, body["data"][case.field]), leak

@@ -7,6 +7,7 @@ the sweeper, never surfaced to the writer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,10 @@ class InProcessQueue:
     def __init__(self, process: ProcessFn, consumers: int = 2) -> None:
         self._process = process
         self._queue: asyncio.Queue[uuid.UUID] = asyncio.Queue()
+        self._closing = False
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._tasks = [asyncio.create_task(self._consume(), name=f"event-consumer-{i}") for i in range(consumers)]
 
     async def enqueue(self, event_ids: list[uuid.UUID]) -> None:
@@ -42,6 +47,11 @@ class InProcessQueue:
     async def _consume(self) -> None:
         while True:
             event_id = await self._queue.get()
+            if self._closing:  # it stays in the outbox: the next start's sweeper offers it again
+                self._queue.task_done()
+                continue
+            self._busy += 1
+            self._idle.clear()
             try:
                 await self._process(event_id)
             except Exception:
@@ -49,6 +59,9 @@ class InProcessQueue:
                 log.exception("event processing crashed", extra={"event_id": str(event_id)})
             finally:
                 self._queue.task_done()
+                self._busy -= 1
+                if not self._busy:
+                    self._idle.set()
 
     async def drain(self) -> None:
         await self._queue.join()
@@ -56,7 +69,13 @@ class InProcessQueue:
     async def ping(self) -> bool:
         return all(not t.done() for t in self._tasks)
 
-    async def close(self) -> None:
+    async def close(self, grace_seconds: float = 30) -> None:
+        """Let events being processed finish (a database call cancelled midway leaves an aiosqlite
+        connection whose close never completes, and the shutdown hung on it), then stop the idle
+        consumers."""
+        self._closing = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout=grace_seconds)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -188,20 +188,36 @@ async def _names(
     return out
 
 
+@dataclass(frozen=True)
+class Pricing:
+    """What a deal's win probability rests on, read once per request."""
+
+    config: Config
+    cells: Cells
+    today: date  # tenant time
+
+    def win_probability(self, status: str, maturity: float, close: date | None) -> dict[str, float]:
+        """A won deal is certain, a lost one (or one pending its post-mortem) impossible, an open one
+        priced by its calibration cell."""
+        if status == "won":
+            return {"mean": 1.0, "low": 1.0, "high": 1.0}
+        if status != "open":
+            return {"mean": 0.0, "low": 0.0, "high": 0.0}
+        days = None if close is None else (close - self.today).days
+        return win_probability(self.config, self.cells, maturity, days)
+
+
+async def pricing(session: AsyncSession, tenant_id: uuid.UUID, config: Config | None = None) -> Pricing:
+    config = config or await current_config(session, tenant_id)
+    cells = await calibration.cells_at(session, tenant_id, config)
+    return Pricing(config, cells, local_date(utcnow(), (await get_tenant(session, tenant_id)).timezone))
+
+
 async def annotate(session: AsyncSession, tenant_id: uuid.UUID, deals: list[Any]) -> None:
-    """Set `evidenced_nodes` and `win_probability` {mean, low, high} on deals about to be read: a won deal is certain, a
-    lost one (or one pending its post-mortem) impossible, an open one priced by its calibration cell."""
+    """Set `evidenced_nodes` and `win_probability` {mean, low, high} on deals about to be read."""
     if not deals:
         return
-    config = await current_config(session, tenant_id)
-    cells = await calibration.cells_at(session, tenant_id, config)
-    today = local_date(utcnow(), (await get_tenant(session, tenant_id)).timezone)
+    priced = await pricing(session, tenant_id)
     for deal in deals:
-        deal.evidenced_nodes = config.codes(deal.evidence_mask or 0)
-        if deal.status == "won":
-            deal.win_probability = {"mean": 1.0, "low": 1.0, "high": 1.0}
-        elif deal.status != "open":
-            deal.win_probability = {"mean": 0.0, "low": 0.0, "high": 0.0}
-        else:
-            days = None if deal.expected_close_date is None else (deal.expected_close_date - today).days
-            deal.win_probability = win_probability(config, cells, deal.maturity, days)
+        deal.evidenced_nodes = priced.config.codes(deal.evidence_mask or 0)
+        deal.win_probability = priced.win_probability(deal.status, deal.maturity, deal.expected_close_date)

@@ -4,13 +4,19 @@
 * size: at most MAX_TOKENS tokens and MAX_ALIASES aliases per document;
 * cost: the number of objects a query may return, estimated from the schema: a connection field
   yields `first` (default 50, capped at 200) objects per parent, any other list of objects
-  LIST_ESTIMATE, a to-one relation one. Each nested level multiplies. Above MAX_COST the
-  query is refused with a `QUERY_TOO_COSTLY` error.
+  LIST_ESTIMATE (or, for a list its service caps, the cap: CAPPED_LISTS), a to-one relation one.
+  Each nested level multiplies. Above MAX_COST the query is refused with a `QUERY_TOO_COSTLY` error.
+* computed fields: a root field that computes over every deal the caller may see (a forecast prices
+  and simulates them all) answers with a few objects but works like a large page, so it costs
+  COMPUTED_COST per forecast it runs on top of its objects: one for `forecast` and
+  `forecastHeatmap`, one per month for `forecastAccuracy` (a backtest each, up to MAX_MONTHS).
+  One request may do the work of REST's largest call (24 months of accuracy), not many copies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -23,8 +29,10 @@ from graphql import (
     GraphQLObjectType,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     ValidationContext,
     ValidationRule,
     VariableNode,
@@ -33,6 +41,7 @@ from graphql import (
 )
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 
+from salescore.forecast.accuracy import MAX_MONTHS
 from salescore.graphql.connections import DEFAULT_FIRST, MAX_FIRST
 
 MAX_DEPTH = 10
@@ -40,6 +49,67 @@ MAX_TOKENS = 5_000
 MAX_ALIASES = 30
 MAX_COST = 50_000
 LIST_ESTIMATE = 10
+COMPUTED_COST = 2_000
+DEFAULT_ACCURACY_MONTHS = 6
+# (type, field) of lists whose length the service caps.
+CAPPED_LISTS = {
+    ("Query", "forecastSnapshots"): 200,
+    ("ForecastHeatmap", "risks"): 200,
+    ("ForecastAccuracy", "months"): MAX_MONTHS,
+}
+UNKNOWN = object()
+
+
+def _argument(field: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
+    """A literal or variable argument's value; None when absent or null; UNKNOWN otherwise."""
+    for arg in field.arguments or ():
+        if arg.name.value != name:
+            continue
+        if isinstance(arg.value, VariableNode):
+            return variables.get(arg.value.name.value)
+        if isinstance(arg.value, StringValueNode):
+            return arg.value.value
+        if isinstance(arg.value, IntValueNode):
+            return int(arg.value.value)
+        return None if isinstance(arg.value, NullValueNode) else UNKNOWN
+    return None
+
+
+def _month_index(value: Any) -> int | None:
+    try:
+        year, month = (int(part) for part in str(value).split("-"))
+    except ValueError:
+        return None
+    return year * 12 + month - 1 if 1 <= month <= 12 else None
+
+
+def _months(field: FieldNode, variables: Mapping[str, Any]) -> int:
+    """How many months `forecastAccuracy(from, to)` backtests at most (REST's defaults: the six
+    months to last month); the worst case when an argument can't be read."""
+    since, until = _argument(field, "from", variables), _argument(field, "to", variables)
+    if until is None:
+        today = date.today()
+        until_index: int | None = today.year * 12 + today.month - 2  # last month
+    else:
+        until_index = _month_index(until)
+    if since is None:
+        return DEFAULT_ACCURACY_MONTHS
+    since_index = _month_index(since)
+    if since_index is None or until_index is None:
+        return MAX_MONTHS
+    return max(1, min(until_index - since_index + 1, MAX_MONTHS))
+
+
+def _one(field: FieldNode, variables: Mapping[str, Any]) -> int:
+    return 1
+
+
+# Root fields that compute over the caller's deals: how many forecasts a call runs.
+COMPUTED: dict[str, Callable[[FieldNode, Mapping[str, Any]], int]] = {
+    "forecast": _one,
+    "forecastHeatmap": _one,
+    "forecastAccuracy": _months,
+}
 
 
 def _first(field: FieldNode, variables: Mapping[str, Any]) -> int:
@@ -103,14 +173,17 @@ class _Estimator:
         returned = get_named_type(definition.type)
         if not isinstance(returned, GraphQLObjectType):
             return 0  # scalars and enums are free
+        work = 0
+        if parent is self.schema.query_type and node.name.value in COMPUTED:
+            work = factor * COMPUTED_COST * COMPUTED[node.name.value](node, self.variables)
         if returned.name.endswith("Connection"):
             return factor + self.cost(
                 node.selection_set, returned, factor * _first(node, self.variables), seen
             )
         is_list = isinstance(get_nullable_type(definition.type), GraphQLList)
         if is_list and not parent.name.endswith("Connection"):  # `edges` is counted by its connection
-            factor *= LIST_ESTIMATE
-        return factor + self.cost(node.selection_set, returned, factor, seen)
+            factor *= CAPPED_LISTS.get((parent.name, node.name.value), LIST_ESTIMATE)
+        return work + factor + self.cost(node.selection_set, returned, factor, seen)
 
 
 def _cost_rule(variables: Mapping[str, Any]) -> type[ValidationRule]:

@@ -3,14 +3,18 @@
 Each loader starts from its domain's visibility-scoped statement, so a related record the caller
 may not see is simply absent (a to-one relation resolves to null, a to-many omits it).
 Loaders return ORM rows keyed by the string form of their id; `types` turns them into objects.
+
+Per-tenant inputs every deal of an answer shares -- the evidence model, the win-rate calibration --
+are read once per request (`evidence_config`, `pricing`), however many deals ask for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -18,7 +22,11 @@ from strawberry.dataloader import DataLoader
 
 from salescore.customer import repository as customer_repo
 from salescore.delivery import repository as delivery_repo
+from salescore.evidence.config import Config
+from salescore.evidence.service import current_config
 from salescore.follow_up import repository as follow_up_repo
+from salescore.forecast import service as forecast_service
+from salescore.forecast.service import Pricing
 from salescore.kit.pagination import Cursor
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import tenant_rows, visible_customer_ids
@@ -27,6 +35,7 @@ from salescore.models import (
     Contact,
     Customer,
     Delivery,
+    Evidence,
     FollowUp,
     GradeChange,
     Opportunity,
@@ -40,6 +49,7 @@ from salescore.tenancy import repository as tenancy_repo
 if TYPE_CHECKING:
     from salescore.graphql.context import GraphQLContext
 
+T = TypeVar("T")
 Scope = Callable[[Principal], sa.Select[Any]]
 # (parent id, page size, decoded `after` cursor) -> (rows of the page, has_next_page)
 PageKey = tuple[str, int, Cursor | None]
@@ -75,6 +85,12 @@ def grade_changes(principal: Principal) -> sa.Select[Any]:
     return tenant_rows(GradeChange, principal).where(
         GradeChange.customer_id.in_(visible_customer_ids(principal))
     )
+
+
+def deal_evidence(principal: Principal) -> sa.Select[Any]:
+    """Evidence is visible wherever its deal is (as evidence.service.visible_deal)."""
+    visible = opportunity_repo.opportunities(principal).with_only_columns(Opportunity.id)
+    return tenant_rows(Evidence, principal).where(Evidence.opportunity_id.in_(visible))
 
 
 def rule_runs(status: str | None) -> Scope:
@@ -118,11 +134,46 @@ class Loaders:
         self.follow_up = self._by_id(follow_up_repo.follow_ups, FollowUp)
         self.record_file = self._by_id(record_files, Attachment)
         self.grade_changes_of_customer = self._children(
-            grade_changes, GradeChange, GradeChange.customer_id, order=(GradeChange.at, GradeChange.id)
+            grade_changes,
+            GradeChange,
+            GradeChange.customer_id,
+            order=(GradeChange.at.desc(), GradeChange.id.desc()),
+        )
+        self.evidence_of_opportunity = self._children(
+            deal_evidence,
+            Evidence,
+            Evidence.opportunity_id,
+            order=(Evidence.occurred_at, Evidence.created_at, Evidence.id),  # oldest first, as REST
         )
         self.attempts_of_delivery = DataLoader(load_fn=self._attempts)
         # Filtered child pages: one loader per filter value, made on first use.
         self._filtered: dict[tuple[str, str | None], DataLoader[PageKey, PageResult]] = {}
+        self._once: dict[str, asyncio.Future[Any]] = {}
+
+    async def evidence_config(self) -> Config:
+        """The tenant's current evidence model."""
+        tenant_id = self._ctx.principal.tenant_id
+        return await self._memo(
+            "evidence_config", lambda: self._ctx.run(lambda session: current_config(session, tenant_id))
+        )
+
+    async def pricing(self) -> Pricing:
+        """The evidence model, the current calibration (cached per tenant) and today's date."""
+
+        async def load() -> Pricing:
+            config = await self.evidence_config()
+            tenant_id = self._ctx.principal.tenant_id
+            return await self._ctx.run(lambda session: forecast_service.pricing(session, tenant_id, config))
+
+        return await self._memo("pricing", load)
+
+    async def _memo(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
+        """`load()` once per request, however many resolvers ask at once. Shielded: a cancelled
+        resolver must not cancel the answer its siblings are waiting for."""
+        if name not in self._once:
+            self._once[name] = asyncio.ensure_future(load())
+        result: T = await asyncio.shield(self._once[name])
+        return result
 
     def runs_of_rule(self, status: str | None) -> DataLoader[PageKey, PageResult]:
         return self._filtered_pages("runs", status, rule_runs(status), RuleRun, RuleRun.rule_id)
@@ -160,18 +211,14 @@ class Loaders:
         model: Any,
         parent: Any,
         also: DataLoader[str, Any] | None = None,
-        order: tuple[Any, Any] | None = None,
+        order: Sequence[Any] | None = None,
     ) -> DataLoader[str, list[Any]]:
-        """Children per parent id, newest first by `order` (default created_at, id); each child
+        """Children per parent id in `order` (default newest first by created_at, id); each child
         also fills the by-id loader `also`."""
-        newest, tie = order or (model.created_at, model.id)
+        order_by = order or (model.created_at.desc(), model.id.desc())
 
         async def load(keys: list[str]) -> list[list[Any]]:
-            stmt = (
-                scope(self._ctx.principal)
-                .where(parent.in_(as_uuids(keys)))
-                .order_by(newest.desc(), tie.desc())
-            )
+            stmt = scope(self._ctx.principal).where(parent.in_(as_uuids(keys))).order_by(*order_by)
             rows = await self._ctx.scalars(stmt)
             if also is not None:
                 self.prime(also, rows)

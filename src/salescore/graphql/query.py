@@ -28,6 +28,7 @@ from salescore.graphql.filters import (
 from salescore.graphql.query_analytics import AnalyticsQuery
 from salescore.graphql.query_automation import AutomationQuery
 from salescore.graphql.query_content import ContentQuery
+from salescore.graphql.query_forecast import ForecastQuery
 from salescore.graphql.query_health import HealthQuery
 from salescore.graphql.resolve import Id
 from salescore.graphql.resolve import connection as _connection
@@ -55,7 +56,7 @@ from salescore.todo import repository as todo_repo
 
 
 @strawberry.type
-class Query(ContentQuery, HealthQuery, AutomationQuery, AnalyticsQuery):
+class Query(ContentQuery, HealthQuery, AutomationQuery, AnalyticsQuery, ForecastQuery):
     @strawberry.field(description="The caller.")
     async def me(self, info: Info) -> t.User | None:
         c = ctx(info)

@@ -13,6 +13,7 @@ from strawberry import Info
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
+from salescore.evidence.service import evidence_read
 from salescore.graphql.connections import (
     AFTER_HELP,
     DEFAULT_FIRST,
@@ -25,7 +26,10 @@ from salescore.graphql.connections import (
 from salescore.graphql.context import ctx
 
 if TYPE_CHECKING:
+    from salescore.graphql.forecast_types import Evidence, WinProbability
     from salescore.graphql.health_types import GradeChange
+
+FORECAST_TYPES = "salescore.graphql.forecast_types"
 
 First = Annotated[int, strawberry.argument(description=FIRST_HELP)]
 After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
@@ -227,9 +231,16 @@ class Opportunity(FromRow):
     status: str = strawberry.field(description="open | won | lost_pending_review | lost")
     product_line: str | None
     competitors: list[str]
-    rep_forecast_category: str | None
-    maturity: float
-    forecast_category: str
+    rep_forecast_category: str | None = strawberry.field(
+        description="The rep's claim: commit | best_case | pipeline"
+    )
+    maturity: float = strawberry.field(
+        description="商机成熟度: the highest coefficient among the deal's unrevoked evidence"
+    )
+    forecast_category: str = strawberry.field(
+        description="What the evidence says: commit | best_case | pipeline | unqualified"
+    )
+    evidence_mask: strawberry.Private[int]
     quote_submitted_at: datetime | None
     quote_confirmed_at: datetime | None
     contract_signed_at: datetime | None
@@ -259,6 +270,32 @@ class Opportunity(FromRow):
         self, info: Info, first: First = DEFAULT_FIRST, after: After = None
     ) -> Connection[FollowUp]:
         return await _follow_up_page(ctx(info).loaders.follow_ups_of_opportunity, self.id, first, after)
+
+    @strawberry.field(description="Evidence nodes the deal's unrevoked evidence covers, in model order")
+    async def evidenced_nodes(self, info: Info) -> list[str]:
+        config = await ctx(info).loaders.evidence_config()
+        return config.codes(self.evidence_mask or 0)
+
+    @strawberry.field(
+        description="Calibrated from closed deals at the checkpoint nearest this deal's days to close; "
+        "won = 1, lost = 0"
+    )
+    async def win_probability(self, info: Info) -> Annotated[WinProbability, strawberry.lazy(FORECAST_TYPES)]:
+        from salescore.graphql.forecast_types import WinProbability  # they build on these types: lazy
+
+        pricing = await ctx(info).loaders.pricing()
+        return WinProbability(**pricing.win_probability(self.status, self.maturity, self.expected_close_date))
+
+    @strawberry.field(description="The deal's evidence, revoked included, oldest first (by occurredAt).")
+    async def evidence(self, info: Info) -> list[Annotated[Evidence, strawberry.lazy(FORECAST_TYPES)]]:
+        from salescore.graphql.forecast_types import Evidence
+
+        loaders = ctx(info).loaders
+        rows = await loaders.evidence_of_opportunity.load(self.id)
+        if not rows:
+            return []
+        config = await loaders.evidence_config()
+        return [Evidence.of(evidence_read(row, config)) for row in rows]
 
 
 @strawberry.type(description="跟进记录")
