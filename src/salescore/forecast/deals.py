@@ -25,9 +25,9 @@ from salescore.models import AuditLog, Evidence, Opportunity, User
 
 
 class Position(NamedTuple):
-    """A deal as the forecast sees it (a tuple: thousands are built per request)."""
+    """A deal as the forecast sees it (a tuple: thousands are built per request; the deal's own id
+    is not needed, and 12k UUIDs less to build is measurable)."""
 
-    id: uuid.UUID
     owner_id: uuid.UUID
     team_id: uuid.UUID | None
     amount: float
@@ -58,7 +58,7 @@ def _base(scope: Scope, currency: str, *, deleted: bool = False) -> sa.Select[An
     """The scope's deals in `currency`; soft-deleted ones too when `deleted` (the caller decides)."""
     o = Opportunity
     stmt = (
-        sa.select(o.id, o.owner_id, User.team_id)
+        sa.select(o.owner_id, User.team_id)
         .select_from(o)
         .join(User, sa.and_(User.tenant_id == o.tenant_id, User.id == o.owner_id))
         .where(o.tenant_id == scope.principal.tenant_id, o.currency == currency, *scope.clauses())
@@ -150,7 +150,7 @@ async def open_at(
         if value is None or close_date is None or not first <= close_date <= last:
             continue
         m = float(r.maturity)
-        out.append(Position(r.id, r.owner_id, r.team_id, float(Decimal(str(value))), close_date, m,
+        out.append(Position(r.owner_id, r.team_id, float(Decimal(str(value))), close_date, m,
                             config.category(m)))
     return out
 
