@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from harness import copy_rows  # scripts/bench/harness.py
+from harness import ORG_COLUMNS, copy_rows  # scripts/bench/harness.py
 
 from salescore.kit.workdays import add_workdays, is_workday
 
@@ -185,11 +185,7 @@ class Generator:
 # The columns each generated tuple fills, in order (every NOT NULL column: ORM defaults are not
 # server defaults).
 COLUMNS = {
-    "teams": "tenant_id id name region kind manager_id created_at updated_at version",
-    "users": "tenant_id id name email phone role department team_id password_hash is_active "
-             "created_at updated_at version",
-    "customers": "tenant_id id name industry tags owner_id team_id lifecycle requirements external_refs "
-                 "custom created_at updated_at version",
+    **ORG_COLUMNS,
     "opportunities": "tenant_id id customer_id owner_id name currency status competitors maturity "
                      "forecast_category won_at lost_at external_refs custom created_at updated_at version",
     "follow_ups": "tenant_id id customer_id opportunity_id user_id channel occurred_at summary actions "

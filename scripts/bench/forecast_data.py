@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from harness import copy_rows  # scripts/bench/harness.py
+from harness import ORG_COLUMNS, copy_rows  # scripts/bench/harness.py
 
 from salescore.evidence.config import Config
 
@@ -201,11 +201,7 @@ class Generator:
 # The columns each generated tuple fills, in order (every NOT NULL column: ORM defaults are not
 # server defaults).
 COLUMNS = {
-    "teams": "tenant_id id name region kind manager_id created_at updated_at version",
-    "users": "tenant_id id name email phone role department team_id password_hash is_active "
-             "created_at updated_at version",
-    "customers": "tenant_id id name industry tags owner_id team_id lifecycle requirements external_refs "
-                 "custom created_at updated_at version",
+    **ORG_COLUMNS,
     "opportunities": "tenant_id id customer_id owner_id name pipeline_id stage amount currency "
                      "expected_close_date status competitors rep_forecast_category maturity forecast_category "
                      "won_at lost_at external_refs custom created_at updated_at version deleted_at evidence_mask",

@@ -271,6 +271,17 @@ def write_doc(name: str, heading: str, body: str) -> Path:
     return DOC
 
 
+# The columns a synthetic org's generated tuples fill, in order (every NOT NULL column: ORM defaults
+# are not server defaults); the data generators add their own tables.
+ORG_COLUMNS = {
+    "teams": "tenant_id id name region kind manager_id created_at updated_at version",
+    "users": "tenant_id id name email phone role department team_id password_hash is_active "
+             "created_at updated_at version",
+    "customers": "tenant_id id name industry tags owner_id team_id lifecycle requirements external_refs "
+                 "custom created_at updated_at version",
+}
+
+
 async def copy_rows(conn: Any, table: str, columns: list[str], rows: Iterable[tuple], counts: dict[str, int],
                     chunk: int) -> None:
     """COPY `rows` into `table` in chunks of `chunk`, counting them in `counts[table]`."""

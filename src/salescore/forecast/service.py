@@ -78,7 +78,6 @@ def period_of(moment: datetime, tz: str, field: str = "period") -> Period:
 class Priced:
     """The deals with their probabilities, ready to be summed and simulated."""
 
-    positions: list[Position]
     amounts: np.ndarray
     categories: np.ndarray
     mean: np.ndarray
@@ -101,7 +100,7 @@ def price(positions: list[Position], config: Config, cells: Cells, today: date) 
     ab = np.array([cells.posterior(config, float(m), int(cp)) for cp, m in keys], dtype=float).reshape(-1, 2)
     alpha, beta = ab[:, 0], ab[:, 1]
     mean = summarize(alpha, beta)[0][cell_of.reshape(-1)] if n else np.empty(0)
-    return Priced(positions, amounts, categories, mean, cell_of.reshape(-1).astype(np.int64), alpha, beta)
+    return Priced(amounts, categories, mean, cell_of.reshape(-1).astype(np.int64), alpha, beta)
 
 
 def figures(priced: Priced, index: np.ndarray, outcomes: np.ndarray) -> dict[str, Any]:
