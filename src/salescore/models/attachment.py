@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salescore.kit.types import GUID, JSONType, UTCDateTime, utcnow
-from salescore.models.base import Base, TenantScoped, tenant_fk
+from salescore.models.base import Base, SoftDeleted, TenantScoped, Timestamped, Versioned, tenant_fk
 
 
 class Attachment(TenantScoped, Base):
@@ -52,6 +52,11 @@ class Document(TenantScoped, Base):
     attachment_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)
     # The data the document was filled with, as it stood when generated.
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    # The rendered content (headings, field tables, paragraphs), from which Markdown and HTML are
+    # served; the .docx is rendered once from the same blocks and stored as the attachment.
+    blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list,
+                                                         server_default=sa.text("'[]'"))
+    template_version: Mapped[int | None] = mapped_column(sa.Integer)
     # pending | read (客户已阅) | revise (需修改部位)
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="pending")
     response: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
@@ -59,3 +64,18 @@ class Document(TenantScoped, Base):
     responded_by: Mapped[uuid.UUID | None] = mapped_column(GUID)
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class DocumentTemplate(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
+    """A tenant's document template (tenant data, edited by directors): title and sections whose
+    fields and text are filled from the customer's record. The built-in ones apply until edited."""
+
+    __tablename__ = "document_templates"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "code", name="uq_document_templates_tenant_code"),)
+
+    code: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    description: Mapped[str] = mapped_column(sa.String(1000), nullable=False, default="")
+    # [{heading, kind: fields|text|cases|table|checklist, ...}]
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(GUID)

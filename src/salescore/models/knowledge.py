@@ -32,5 +32,8 @@ class KnowledgeEntry(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     # Where it came from: {kind: rule_run|post_mortem|manual, id}.
     source: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    # What the entry cites: [{kind: post_mortem|customer|follow_up|opportunity, id}].
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list,
+                                                            server_default=sa.text("'[]'"))
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200))
     created_by: Mapped[uuid.UUID | None] = mapped_column(GUID)
