@@ -14,6 +14,7 @@ def api_routers() -> list[APIRouter]:
     from salescore.daily_report.router import router as daily_reports
     from salescore.delivery.router import router as delivery
     from salescore.document.router import router as documents
+    from salescore.document.template_router import router as document_templates
     from salescore.events.router import router as events
     from salescore.evidence.router import router as evidence
     from salescore.forecast.router import router as forecast
@@ -24,21 +25,28 @@ def api_routers() -> list[APIRouter]:
     from salescore.notification.router import router as notifications
     from salescore.opportunity.router import router as opportunities
     from salescore.pipeline.router import router as pipelines
+    from salescore.postmortem.router import router as post_mortems
     from salescore.rules.router import router as rules
+    from salescore.signal.router import router as signals
     from salescore.tenancy.router import router as tenancy
     from salescore.todo.router import router as todos
+    from salescore.transcript.router import router as transcripts
 
     return [
         tenancy,
         customers,
         follow_ups,
+        transcripts,
         opportunities,
         evidence,
+        post_mortems,
+        signals,
         action_templates,
         pipelines,
         health,
         daily_reports,
         documents,
+        document_templates,
         todos,
         attachments,
         notifications,

@@ -98,7 +98,10 @@ async def _opportunity(w: World) -> str:
 async def _follow_up(w: World) -> str:
     body = {"customer_id": await w.id("customer_id"), "opportunity_id": await w.id("opportunity_id"),
             "channel": "visit", "summary": "现场拜访", "contact_ids": [await w.id("contact_id")]}
-    return (await w.post(w.owner, "/api/v1/follow-ups", body))["id"]
+    follow_up = (await w.post(w.owner, "/api/v1/follow-ups", body))["id"]
+    # With its call transcript, so the transcript route has something to guard.
+    await w.post(w.owner, f"/api/v1/follow-ups/{follow_up}/transcript", {"text": "客户：我们再比较一下友商。"})
+    return follow_up
 
 
 async def _todo(w: World) -> str:
@@ -212,6 +215,25 @@ async def _job(w: World) -> str:
     return r.json()["id"]
 
 
+async def _material(w: World) -> str:
+    # The owner's deal is lost (awaiting its post-mortem) with one material carrying a file.
+    deal_id = await w.id("opportunity_id")
+    r = await w.h.client.post(f"/api/v1/opportunities/{deal_id}/lose", json={"reason": "price"},
+                              headers=w.owner.headers)
+    assert r.status_code == 201, r.text
+    files = {"files": ("复盘.txt", "客户选了友商的方案".encode(), "text/plain")}
+    r = await w.h.client.post(f"/api/v1/opportunities/{deal_id}/post-mortem/materials", headers=w.owner.headers,
+                              data={"kind": "meeting_notes", "text": "复盘会纪要"}, files=files)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+async def _material_file(w: World) -> str:
+    deal_id, material_id = await w.id("opportunity_id"), await w.id("material_id")
+    r = await w.h.client.get(f"/api/v1/opportunities/{deal_id}/post-mortem", headers=w.owner.headers)
+    return next(m for m in r.json()["materials"] if m["id"] == material_id)["attachment_ids"][0]
+
+
 def _admin_reader(template: str) -> Callable[[World], Awaitable[dict[str, Any]]]:
     async def read(w: World) -> dict[str, Any]:
         return await _read_one(w, template.format(**w.ids), w.org.admin)
@@ -269,6 +291,8 @@ KINDS: dict[str, Kind] = {
     "delivery_id": Kind(_delivery, _admin_reader("/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}")),
     "job_id": Kind(_job, _admin_reader("/api/v1/jobs/{job_id}")),
     "evidence_id": Kind(_evidence, _reader("/api/v1/opportunities/{opportunity_id}/evidence/{evidence_id}")),
+    "material_id": Kind(_material, _reader("/api/v1/opportunities/{opportunity_id}/post-mortem")),
+    "file_id": Kind(_material_file, _reader("/api/v1/opportunities/{opportunity_id}/post-mortem")),
 }
 
 # Valid bodies by input model, each a visible change, so a body 422 cannot mask the 404 and a
@@ -288,6 +312,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "DailyReportAmend": {"items": [{"customer_id": str(uuid.UUID(int=1)), "action_code": "customer_visit"}],
                          "progress": {"customer_id": str(uuid.UUID(int=1)), "note": "越权修改"}},
     "DocumentResponseIn": {"response": "需修改部位", "parts": ["越权"]},
+    "KnowledgeEntryUpdate": {"title": "越权修改"},
+    "PromoteIn": {"signal": "budget_not_approved", "script": "越权话术"},
     "RuleUpdate": {"name": "越权修改", "enabled": False},
     "RuleTestIn": {"event": {"type": "customer.updated"}},
     "WebhookUpdate": {"description": "越权修改"},
@@ -296,6 +322,9 @@ BODIES: dict[str, dict[str, Any]] = {
     # Multipart forms (FastAPI names their models Body_<route>): sent as form fields.
     "Body_add_evidence_api_v1_opportunities__opportunity_id__evidence_post": {
         "node": "down_payment", "text": "越权证据"},
+    "LoseIn": {"reason": "other", "note": "越权丢单"},
+    "Body_add_material_api_v1_opportunities__opportunity_id__post_mortem_materials_post": {
+        "kind": "competitor_note", "text": "越权材料"},
 }
 
 

@@ -120,7 +120,7 @@ async def _follow_up(w: World) -> str:
         "customer_id": await w.id("customer"),
         "opportunity_id": await w.id("opportunity"),
         "channel": "visit",
-        "summary": "现场拜访",
+        "summary": "现场拜访，客户说预算还没批",  # a signal hit for signalHits(filter)
         "contact_ids": [await w.id("contact")],
     }
     return (await w.post(w.owner, "/api/v1/follow-ups", body))["id"]
@@ -241,6 +241,7 @@ ROWS_OF = {
     "dailyReports": "report",
     "documents": "document",
     "knowledgeEntries": "knowledge_entry",
+    "signalHits": "follow_up",
     **{name: "forecast_deals" for name in FILTERED},
 }
 # GraphQL names of kinds that differ from the factory's key.
@@ -350,6 +351,8 @@ def test_the_walk_finds_the_id_arguments() -> None:
         "documents(filter.customerId)",
         "dailyReportStats(teamId)",
         "knowledgeEntries(filter.customerId)",
+        "signalHits(filter.followUpId)",
+        "signalHits(filter.opportunityId)",
         "forecast(teamId)",
         "forecastAccuracy(ownerId)",
         "forecastHeatmap(teamId)",

@@ -49,11 +49,13 @@ async def test_win_lose_reopen_stamps_and_events(h: Harness) -> None:
     assert won["status"] == "won" and won["won_at"].startswith("2026-01-05T02:00:00")
     reopened = (await h.client.patch(url, json={"status": "open"}, headers=admin.headers)).json()
     assert reopened["won_at"] is None and reopened["status"] == "open"
+    # A loss awaits its post-mortem (SPEC §10): lost_pending_review, not lost.
     lost = (await h.client.patch(url, json={"status": "lost", "lost_reason": "price"}, headers=admin.headers)).json()
+    assert lost["status"] == "lost_pending_review"
     assert lost["lost_at"] is not None and lost["lost_reason"] == "price" and lost["won_at"] is None
     types = await _event_types(h, admin.tenant_id, d["id"])
     assert types == ["opportunity.created", "opportunity.updated", "opportunity.won", "opportunity.updated",
-                     "opportunity.reopened", "opportunity.updated", "opportunity.lost"]
+                     "opportunity.reopened", "opportunity.updated", "opportunity.lost_pending_review"]
     stray = await h.client.patch(url, json={"won_at": "2026-01-05T10:00:00+08:00"}, headers=admin.headers)
     assert stray.status_code == 422 and stray.json()["errors"][0]["field"] == "won_at"
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.action import service as action_service
 from salescore.daily_report import repository as repo
 from salescore.opportunity import service as opportunity_service
+from salescore.signal import service as signal_service
 from salescore.kit.i18n import Lang
 from salescore.kit.principal import Principal
 from salescore.models import Customer, DailyReport
@@ -21,8 +22,7 @@ async def customer_context(session: AsyncSession, principal: Principal, customer
         "id": customer.id, "name": customer.name, "industry": customer.industry, "tags": customer.tags,
         "grade": customer.grade, "health_score": customer.health_score,
         "open_opportunities": await opportunity_service.open_deals_of(session, principal, customer.id),
-        # Signal detection (§9) stores hits per customer; until a customer has any, the list is empty.
-        "open_signals": [],
+        "open_signals": (await signal_service.customer_signals(session, principal, customer.id))["items"],
         "recent_follow_ups": [
             {"id": f.id, "occurred_at": f.occurred_at, "channel": f.channel, "summary": f.summary,
              "user_id": f.user_id, "action_codes": [a.get("code") for a in f.actions]}
@@ -54,6 +54,7 @@ async def read_reports(
             "items": [{**item, **brief(item["customer_id"]), "action_label": labels.get(item["action_code"], item["action_code"])}
                       for item in r.items],
             "progress": {**r.progress, **brief(r.progress["customer_id"])},
+            "signals": getattr(r, "signals", None),
         })
     return out
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from salescore.kit.schemas import InModel, IsoDate, OutModel, PastDatetime
+from salescore.signal.schemas import CustomerSignalRead, Detection
 
 Channel = Literal["call", "meeting", "email", "wechat", "visit", "demo", "other"]
 ActionCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
@@ -69,6 +70,11 @@ class ProgressRead(CustomerBrief):
     follow_up_id: uuid.UUID
 
 
+class ReportSignals(Detection):
+    follow_up_id: uuid.UUID
+    customer_id: uuid.UUID
+
+
 class DailyReportRead(OutModel):
     id: uuid.UUID
     user_id: uuid.UUID
@@ -84,6 +90,10 @@ class DailyReportRead(OutModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    signals: list[ReportSignals] | None = Field(
+        None, description="Signals found in the report's notes, per follow-up written (SPEC §9); present in the "
+                          "answer to a submission or an amendment"
+    )
 
 
 class FollowUpBrief(OutModel):
@@ -114,5 +124,7 @@ class CustomerContext(OutModel):
     grade: str | None
     health_score: float | None
     open_opportunities: list[OpportunityBrief]
-    open_signals: list[dict[str, Any]] = Field(description="Signals (§9) seen on this customer and not yet resolved")
+    open_signals: list[CustomerSignalRead] = Field(
+        description="Signals (§9) this customer's conversations carry: counts and last seen, latest first"
+    )
     recent_follow_ups: list[FollowUpBrief] = Field(description="The last 3 follow-ups, newest first")

@@ -115,8 +115,16 @@ async def _prepare(
     return prepared, progress_customer
 
 
+def _collect(found: list[dict[str, Any]], follow_up: Any) -> None:
+    """Keep what a written follow-up's words set off, for the report's answer (SPEC §9)."""
+    detection = getattr(follow_up, "signals", None)
+    if detection and detection["hits"]:
+        found.append({"follow_up_id": follow_up.id, "customer_id": follow_up.customer_id, **detection})
+
+
 async def _write_item(
-    session: AsyncSession, principal: Principal, tenant: Tenant, day: date, index: int, item: PreparedItem
+    session: AsyncSession, principal: Principal, tenant: Tenant, day: date, index: int, item: PreparedItem,
+    found: list[dict[str, Any]],
 ) -> dict[str, Any]:
     template = item.action.template
     occurred = item.source.occurred_at or _default_moment(tenant, day)
@@ -126,6 +134,7 @@ async def _write_item(
         paths=[f"items.{index}.fields."], author_id=principal.user_id, channel=channel, occurred_at=occurred,
         summary=item.source.note or template.label, created_via="daily_report",
     )
+    _collect(found, follow_up)
     return {
         "customer_id": str(item.customer.id),
         "opportunity_id": str(item.deal.id) if item.deal is not None else None,
@@ -138,7 +147,8 @@ async def _write_item(
 
 
 async def _revise_item(
-    session: AsyncSession, principal: Principal, tenant: Tenant, day: date, item: dict[str, Any], p: PreparedItem
+    session: AsyncSession, principal: Principal, tenant: Tenant, day: date, item: dict[str, Any], p: PreparedItem,
+    found: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Carry a corrected note, time or channel onto the follow-up an unchanged action already has."""
     given_at = p.source.occurred_at.isoformat() if p.source.occurred_at else None
@@ -148,20 +158,22 @@ async def _revise_item(
     channel = p.source.channel or p.action.template.channel
     summary = p.source.note or p.action.template.label
     if (p.source.note, occurred.isoformat(), channel) != (item["note"], item["occurred_at"], item["channel"]):
-        await follow_up_service.revise(
+        _collect(found, await follow_up_service.revise(
             session, principal, uuid.UUID(item["follow_up_id"]), summary=summary, channel=channel, occurred_at=occurred
-        )
+        ))
     return {**item, "note": p.source.note, "occurred_at": occurred.isoformat(), "channel": channel,
             "given_occurred_at": given_at, "given_channel": p.source.channel}
 
 
 async def _write_progress(
-    session: AsyncSession, principal: Principal, tenant: Tenant, day: date, customer: Customer, note: str
+    session: AsyncSession, principal: Principal, tenant: Tenant, day: date, customer: Customer, note: str,
+    found: list[dict[str, Any]],
 ) -> dict[str, Any]:
     follow_up = await follow_up_service.record_follow_up(
         session, principal, customer, deal=None, checked=[], paths=[], author_id=principal.user_id,
         channel="other", occurred_at=_default_moment(tenant, day), summary=note, created_via="daily_report",
     )
+    _collect(found, follow_up)
     return {"customer_id": str(customer.id), "note": note, "follow_up_id": str(follow_up.id)}
 
 
@@ -176,8 +188,11 @@ async def submit(session: AsyncSession, principal: Principal, data: DailyReportC
         raise Conflict(f"you already submitted the report for {data.date.isoformat()}; amend it with PUT",
                        errors=[FieldError("date", "already reported")])
     prepared, progress_customer = await _prepare(session, principal, data.items, data.progress)
-    items = [await _write_item(session, principal, tenant, data.date, i, p) for i, p in enumerate(prepared)]
-    progress = await _write_progress(session, principal, tenant, data.date, progress_customer, data.progress.note)
+    found: list[dict[str, Any]] = []
+    items = [await _write_item(session, principal, tenant, data.date, i, p, found) for i, p in enumerate(prepared)]
+    progress = await _write_progress(
+        session, principal, tenant, data.date, progress_customer, data.progress.note, found
+    )
     now = utcnow()
     deadline = deadline_for(tenant, data.date)
     report = DailyReport(
@@ -194,6 +209,7 @@ async def submit(session: AsyncSession, principal: Principal, data: DailyReportC
     except IntegrityError as exc:  # the same user submitted the same day concurrently
         raise Conflict(f"you already submitted the report for {data.date.isoformat()}") from exc
     record(session, principal, action="create", entity="daily_report", obj=report, event_type="daily_report.submitted")
+    report.signals = found  # type: ignore[attr-defined]  # not a column: the answer carries it
     return report
 
 
@@ -229,27 +245,34 @@ async def amend(session: AsyncSession, principal: Principal, report: DailyReport
         if uuid.UUID(item["follow_up_id"]) in live:  # one deleted by hand is written anew
             kept.setdefault(_item_key(item), []).append(item)
     items: list[dict[str, Any]] = []
-    for i, p in enumerate(prepared):
+    found: list[dict[str, Any]] = []
+    matched = []
+    for p in prepared:
         same = kept.get(_source_key(p.source, p.action.fields))
-        if same:
-            items.append(await _revise_item(session, principal, tenant, report.report_date, same.pop(0), p))
-        else:
-            items.append(await _write_item(session, principal, tenant, report.report_date, i, p))
+        matched.append(same.pop(0) if same else None)
+    # Replaced follow-ups go first, so a customer's signal counts never pass above where they end.
     for stale in (item for group in kept.values() for item in group):
         await _retire_follow_up(session, principal, stale["follow_up_id"])
+    for i, (p, old) in enumerate(zip(prepared, matched, strict=True)):
+        if old is not None:
+            items.append(await _revise_item(session, principal, tenant, report.report_date, old, p, found))
+        else:
+            items.append(await _write_item(session, principal, tenant, report.report_date, i, p, found))
     progress = report.progress
     if progress.get("customer_id") != str(progress_customer.id):
         await _retire_follow_up(session, principal, progress["follow_up_id"])
         progress = await _write_progress(
-            session, principal, tenant, report.report_date, progress_customer, data.progress.note
+            session, principal, tenant, report.report_date, progress_customer, data.progress.note, found
         )
     elif progress.get("note") != data.progress.note:
-        await follow_up_service.revise(session, principal, uuid.UUID(progress["follow_up_id"]), summary=data.progress.note)
+        _collect(found, await follow_up_service.revise(
+            session, principal, uuid.UUID(progress["follow_up_id"]), summary=data.progress.note))
         progress = {**progress, "note": data.progress.note}
     report.items, report.progress, report.amended_at, report.updated_at = items, progress, now, now
     await session.flush()
     record(session, principal, action="update", entity="daily_report", obj=report, before=before,
            event_type="daily_report.amended")
+    report.signals = found  # type: ignore[attr-defined]
     return report
 
 

@@ -235,5 +235,8 @@ FOREIGN_SOURCES = (("阿里巴巴国际站", 40), ("海外展会", 35), ("转介
 STORE_SOURCES = (("到店", 40), ("小红书", 20), ("抖音直播", 20), ("老会员推荐", 20))
 GENERIC_TAGS = ("重点客户", "价格敏感", "决策链长", "展会线索", "转介绍", "回款慢")
 LOST_REASONS = ("价格", "竞品", "预算取消", "交付周期", "技术不匹配", "决策延期")
+# What a rep says → the tenant's loss-reason code (postmortem/defaults.py).
+LOST_REASON_CODES = {"价格": "price", "竞品": "competitor", "预算取消": "budget", "交付周期": "other",
+                     "技术不匹配": "product_fit", "决策延期": "timing"}
 ROLE_WEIGHTS = (("technical", 30), ("procurement", 28), ("executive", 15), ("finance", 12),
                 ("user", 10), ("other", 5))

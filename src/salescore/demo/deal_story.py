@@ -224,7 +224,8 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
         "quote_submitted_at": stamps.get("quote_submitted_at"),
         "quote_confirmed_at": stamps.get("quote_confirmed_at"),
         "contract_signed_at": stamps.get("contract_signed_at"), "won_at": stamps.get("won_at"),
-        "lost_at": stamps.get("lost_at"), "lost_reason": reason, "external_refs": [], "custom": custom,
+        "lost_at": stamps.get("lost_at"), "lost_reason": data.LOST_REASON_CODES.get(reason) if reason else None,
+        "external_refs": [], "custom": custom,
         "version": 1, "created_at": first["occurred_at"],
         "updated_at": max(f["recorded_at"] for f in touched), "deleted_at": None,
     }

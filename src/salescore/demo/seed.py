@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.config import Settings
 from salescore.demo import data
 from salescore.demo.generate import TABLES, DemoGenerator, DemoOrg, Row
+from salescore.demo.postmortems import post_mortems
+from salescore.demo.signals import SignalTally
 from salescore.demo.stages import DemoPipelines, find_pipelines
 from salescore.kit.db import create_engine, create_sessionmaker, unit_of_work
 from salescore.kit.security import configure_password_hashing
@@ -31,6 +33,7 @@ from salescore.models import (
     ActionRecord,
     Contact,
     Customer,
+    CustomerSignal,
     DailyReport,
     Event,
     Evidence,
@@ -38,6 +41,9 @@ from salescore.models import (
     Notification,
     Opportunity,
     Pipeline,
+    PostMortem,
+    PostMortemMaterial,
+    SignalHit,
     StageChange,
     Team,
     Todo,
@@ -102,7 +108,7 @@ async def run_seed(
     finally:
         await engine.dispose()
     print(f"Seeded the demo tenant (seed {seed}, scale {scale}) in {report.seconds:.1f} s: "
-          + ", ".join(f"{report.counts[t]} {t}" for t in ("users", *TABLES)))
+          + ", ".join(f"{report.counts[t]} {t}" for t in ("users", *TABLES, "signal_hits", "post_mortems")))
     _print_logins(report)
     return report
 
@@ -135,10 +141,18 @@ async def _seed(session: AsyncSession, settings: Settings, *, seed: int, scale: 
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         await _analyze(session, ("tenants", "teams", "users"))
+    tally = SignalTally(tenant.id)
     for number, batch in enumerate(generator.batches()):
         for table in TABLES:
             await _insert(session, MODELS[table], batch[table])
             report.counts[table] += len(batch[table])
+        reviews, materials = post_mortems(tenant.id, batch["opportunities"])
+        await _insert(session, PostMortem, reviews)
+        await _insert(session, PostMortemMaterial, materials)
+        report.counts["post_mortems"] += len(reviews)
+        hits = tally.hits(batch["follow_ups"])
+        await _insert(session, SignalHit, hits)
+        report.counts["signal_hits"] += len(hits)
         if postgres and number == 0:
             # With the statistics of the empty tables, the planner checks every foreign key of the
             # following batches with a sequential scan: 5× slower at 3k customers, and worse after.
@@ -147,6 +161,7 @@ async def _seed(session: AsyncSession, settings: Settings, *, seed: int, scale: 
             counts = report.counts
             print(f"  {counts['customers']}/{total} customers, {counts['follow_ups']} follow-ups, "
                   f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    await _insert(session, CustomerSignal, tally.counters())
     await _grade(session, tenant.id)
     await _reset_calibration(session, tenant.id)
     return report

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.kit.crud import one_or_404, where_equal
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import tenant_rows, visible_customer_ids
-from salescore.models import Contact, Document, User
+from salescore.models import Contact, Document, DocumentTemplate, User
 
 
 def documents(principal: Principal) -> sa.Select[Any]:
@@ -53,3 +53,16 @@ async def user_name(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.U
     if user_id is None:
         return None
     return await session.scalar(sa.select(User.name).where(User.tenant_id == tenant_id, User.id == user_id))
+
+
+def templates(principal: Principal) -> sa.Select[Any]:
+    """The tenant's own (live) template rows; the built-ins are merged in by the service."""
+    return tenant_rows(DocumentTemplate, principal).order_by(DocumentTemplate.code)
+
+
+async def template_row(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> DocumentTemplate | None:
+    """The tenant's row for a code, soft-deleted or not (the code is unique per tenant, so an
+    edit after a reset revives the row and carries its version on)."""
+    return await session.scalar(
+        sa.select(DocumentTemplate).where(DocumentTemplate.tenant_id == tenant_id, DocumentTemplate.code == code)
+    )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Query, Request, Response, status
 
 from salescore.attachment import service as attachment_service
 from salescore.customer import service as customer_service
 from salescore.document import repository as repo
 from salescore.document import service
-from salescore.document.schemas import DocumentRead, DocumentResponseIn
+from salescore.document.render import DOCX_TYPE, content_disposition
+from salescore.document.schemas import DocumentCreate, DocumentRead, DocumentResponseIn
 from salescore.kit.deps import PrincipalDep, SessionDep, runtime_of
 from salescore.kit.openapi import PROBLEM_RESPONSES
 from salescore.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, paginate
@@ -42,19 +42,52 @@ async def list_documents(
     return Page[Any](items=[_read(d) for d in rows], next_cursor=nxt)
 
 
+@router.post("", response_model=DocumentRead, status_code=status.HTTP_201_CREATED)
+async def create_document(session: SessionDep, principal: PrincipalDep, data: DocumentCreate) -> dict[str, Any]:
+    """Generate a document from a template for a customer you can see (404 otherwise), e.g. the
+    《立项支持包》 a playbook links to: filled from the customer's record, stored as blocks (Markdown
+    and HTML are served from them) and as a .docx. Emits `document.generated`."""
+    return _read(await service.create_document(session, principal, data))
+
+
 @router.get("/{document_id}", response_model=DocumentRead)
 async def get_document(session: SessionDep, principal: PrincipalDep, document_id: uuid.UUID) -> dict[str, Any]:
     return _read(await repo.get_document(session, principal, document_id))
 
 
-@router.get("/{document_id}/content", response_class=FileResponse, responses=attachment_service.FILE_CONTENT)
+_TEXT = {"type": "string"}
+CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The document as .docx (default), Markdown or HTML",
+        "content": {DOCX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                    "text/markdown": {"schema": _TEXT}, "text/html": {"schema": _TEXT}},
+        "headers": {
+            "Content-Disposition": {
+                "description": "attachment; filename*=UTF-8''<title>.<docx|md|html>, percent-encoded",
+                "schema": {"type": "string"},
+            },
+            "X-Content-Type-Options": {"schema": {"type": "string", "enum": ["nosniff"]}},
+        },
+    },
+}
+
+
+@router.get("/{document_id}/content", response_class=Response, responses=CONTENT)
 async def download_document(
-    request: Request, session: SessionDep, principal: PrincipalDep, document_id: uuid.UUID
-) -> FileResponse:
-    """The generated .docx (visible wherever the customer is)."""
+    request: Request, session: SessionDep, principal: PrincipalDep, document_id: uuid.UUID,
+    format_: Annotated[Literal["docx", "md", "html"], Query(alias="format")] = "docx",
+) -> Response:
+    """The generated document (visible wherever the customer is): the stored .docx, or Markdown /
+    HTML rendered from the same blocks (every value escaped)."""
     document = await repo.get_document(session, principal, document_id)
-    attachment = await attachment_service.get_for_record(session, document.tenant_id, document.attachment_id)
-    return await attachment_service.file_response(attachment, runtime_of(request).settings.storage_dir)
+    if format_ == "docx":
+        attachment = await attachment_service.get_for_record(session, document.tenant_id, document.attachment_id)
+        return await attachment_service.file_response(attachment, runtime_of(request).settings.storage_dir)
+    text, media_type, filename = service.render_text(document, format_)
+    headers = {"Content-Disposition": content_disposition(filename),
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "private",
+               "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+    return Response(text, media_type=media_type, headers=headers)
 
 
 @router.post("/{document_id}/response", response_model=DocumentRead)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from salescore.kit.schemas import InModel, OutModel, PastDatetime
+from salescore.signal.schemas import Detection
 
 Channel = Literal["call", "meeting", "email", "wechat", "visit", "demo", "other"]
 CreatedVia = Literal["app", "daily_report", "import", "api"]
@@ -63,3 +64,7 @@ class FollowUpRead(OutModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    signals: Detection | None = Field(
+        None, description="Signals found in the summary and their playbooks' suggestions (SPEC §9); present in "
+                          "the answer to a create, or to an update that changed the summary, time or deal"
+    )

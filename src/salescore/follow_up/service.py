@@ -27,6 +27,7 @@ from salescore.kit.types import new_id, utcnow
 from salescore.kit.workdays import local_date
 from salescore.models import ActionRecord, Customer, FollowUp, Opportunity
 from salescore.opportunity import service as opportunity_service
+from salescore.signal import service as signal_service
 from salescore.tenancy.service import assignable_user, get_tenant
 
 
@@ -100,8 +101,19 @@ async def record_follow_up(
     if checked:
         tz = await _timezone(session, principal.tenant_id)
         await perform(session, principal, follow_up, checked, customer, deal, timezone=tz, paths=paths)
+    # Not a column: the response carries what the rep's words set off (SPEC §9).
+    follow_up.signals = await _scan(session, follow_up, fresh=True)  # type: ignore[attr-defined]
     record(session, principal, action="create", entity="follow_up", obj=follow_up)
     return follow_up
+
+
+async def _scan(session: AsyncSession, follow_up: FollowUp, *, fresh: bool) -> dict[str, object]:
+    return await signal_service.scan(
+        session, tenant_id=follow_up.tenant_id,
+        source="daily_report" if follow_up.created_via == "daily_report" else "follow_up", source_id=follow_up.id,
+        text=follow_up.summary, customer_id=follow_up.customer_id, opportunity_id=follow_up.opportunity_id,
+        follow_up_id=follow_up.id, user_id=follow_up.user_id, occurred_at=follow_up.occurred_at, fresh=fresh,
+    )
 
 
 async def deal_for_actions(
@@ -171,6 +183,11 @@ async def update_follow_up(
         )
     if new_actions is not None:
         await _replace_actions(session, principal, follow_up, new_actions, given)
+    if {"occurred_at", "opportunity_id"} & changes.keys():
+        await signal_service.move_conversation(session, follow_up.tenant_id, follow_up.id, follow_up.customer_id,
+                                               follow_up.occurred_at, follow_up.opportunity_id)
+    if {"summary", "occurred_at", "opportunity_id"} & changes.keys():
+        follow_up.signals = await _scan(session, follow_up, fresh=False)  # type: ignore[attr-defined]
     record(session, principal, action="update", entity="follow_up", obj=follow_up, before=before)
     return follow_up
 
@@ -206,6 +223,7 @@ async def delete_follow_up(session: AsyncSession, principal: Principal, follow_u
     before = snapshot(follow_up)
     follow_up.deleted_at = utcnow()
     await action_repo.retire_records(session, follow_up.tenant_id, [follow_up.id])
+    await signal_service.retire_conversation(session, follow_up.tenant_id, follow_up.id, follow_up.customer_id)
     await session.flush()
     record(session, principal, action="delete", entity="follow_up", obj=follow_up, before=before)
 
@@ -229,3 +247,8 @@ async def revise(
 
 async def live_ids(session: AsyncSession, principal: Principal, ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return await repo.live_ids(session, principal, ids)
+
+
+async def get_follow_up(session: AsyncSession, principal: Principal, follow_up_id: uuid.UUID) -> FollowUp:
+    """For other domains' routes with the follow-up id in the path: invisible or unknown -> 404."""
+    return await repo.get_follow_up(session, principal, follow_up_id)

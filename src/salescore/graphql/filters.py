@@ -3,6 +3,7 @@ hand the validated values to the same repository list functions REST uses."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,14 +21,16 @@ from salescore.kit.crud import like_pattern, where_equal
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import tenant_rows
 from salescore.knowledge import repository as knowledge_repo
-from salescore.models import Contact, Notification, WebhookSubscription
+from salescore.models import Contact, Notification, SignalHit, WebhookSubscription
 from salescore.opportunity import repository as opportunity_repo
+from salescore.signal import repository as signal_repo
 from salescore.tenancy import repository as tenancy_repo
 from salescore.todo import repository as todo_repo
 
 MAX_Q = 100
 MAX_TAG = 50
 NAME_CONTAINS = "Name contains (at most 100 characters)"
+SIGNAL_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")  # signal.schemas.SignalCode
 
 
 def parse_id(value: strawberry.ID | str, field: str) -> uuid.UUID:
@@ -262,3 +265,24 @@ def webhooks(principal: Principal, f: WebhookFilter | None) -> sa.Select[Any]:
     if f is None or f.enabled is None:
         return stmt
     return stmt.where(WebhookSubscription.enabled.is_(f.enabled))
+
+
+@strawberry.input
+class SignalHitFilter:
+    customer_id: strawberry.ID | None = None
+    opportunity_id: strawberry.ID | None = None
+    follow_up_id: strawberry.ID | None = None
+    signal: str | None = strawberry.field(default=None, description="A signal code, e.g. budget_not_approved")
+
+
+def signal_hits(principal: Principal, f: SignalHitFilter | None) -> sa.Select[Any]:
+    f = f or SignalHitFilter()
+    if f.signal is not None and not SIGNAL_CODE.fullmatch(f.signal):
+        raise bad_input("signal: a signal code (lower-case letters, digits and _; at most 64)", "signal")
+    return where_equal(
+        signal_repo.visible_hits(principal),
+        (SignalHit.customer_id, _id(f.customer_id, "customerId")),
+        (SignalHit.opportunity_id, _id(f.opportunity_id, "opportunityId")),
+        (SignalHit.follow_up_id, _id(f.follow_up_id, "followUpId")),
+        (SignalHit.signal, f.signal),
+    )

@@ -43,6 +43,8 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 
 from salescore.forecast.accuracy import MAX_MONTHS
 from salescore.graphql.connections import DEFAULT_FIRST, MAX_FIRST
+from salescore.postmortem.service import MAX_MATERIALS
+from salescore.signal.schemas import MAX_SIGNALS
 
 MAX_DEPTH = 10
 MAX_TOKENS = 5_000
@@ -51,11 +53,15 @@ MAX_COST = 50_000
 LIST_ESTIMATE = 10
 COMPUTED_COST = 2_000
 DEFAULT_ACCURACY_MONTHS = 6
+MAX_SECTIONS = 30  # document.schemas.DocumentTemplateIn
 # (type, field) of lists whose length the service caps.
 CAPPED_LISTS = {
     ("Query", "forecastSnapshots"): 200,
     ("ForecastHeatmap", "risks"): 200,
     ("ForecastAccuracy", "months"): MAX_MONTHS,
+    ("SignalConfig", "signals"): MAX_SIGNALS,
+    ("PostMortem", "materials"): MAX_MATERIALS,
+    ("DocumentTemplate", "sections"): MAX_SECTIONS,
 }
 UNKNOWN = object()
 

@@ -4,8 +4,9 @@ Each loader starts from its domain's visibility-scoped statement, so a related r
 may not see is simply absent (a to-one relation resolves to null, a to-many omits it).
 Loaders return ORM rows keyed by the string form of their id; `types` turns them into objects.
 
-Per-tenant inputs every deal of an answer shares -- the evidence model, the win-rate calibration --
-are read once per request (`evidence_config`, `pricing`), however many deals ask for them.
+Per-tenant inputs every record of an answer shares -- the evidence model, the win-rate calibration,
+the signal definitions, the loss-reason labels -- are read once per request (`evidence_config`,
+`pricing`, `signal_config`, `loss_reason_labels`), however many records ask for them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from salescore.evidence.service import current_config
 from salescore.follow_up import repository as follow_up_repo
 from salescore.forecast import service as forecast_service
 from salescore.forecast.service import Pricing
+from salescore.graphql import scopes
 from salescore.kit.pagination import Cursor
 from salescore.kit.principal import Principal
 from salescore.kit.visibility import tenant_rows, visible_customer_ids
@@ -34,16 +36,25 @@ from salescore.models import (
     Attachment,
     Contact,
     Customer,
+    CustomerSignal,
     Delivery,
     Evidence,
     FollowUp,
     GradeChange,
     Opportunity,
+    PostMortem,
+    PostMortemMaterial,
     RuleRun,
+    SignalHit,
     Team,
+    Transcript,
     User,
 )
 from salescore.opportunity import repository as opportunity_repo
+from salescore.postmortem import reasons as loss_reasons
+from salescore.signal import repository as signal_repo
+from salescore.signal import service as signal_service
+from salescore.signal.config import Config as SignalConfig
 from salescore.tenancy import repository as tenancy_repo
 
 if TYPE_CHECKING:
@@ -146,6 +157,31 @@ class Loaders:
             order=(Evidence.occurred_at, Evidence.created_at, Evidence.id),  # oldest first, as REST
         )
         self.attempts_of_delivery = DataLoader(load_fn=self._attempts)
+        self.signals_of_customer = self._children(
+            scopes.customer_signals,
+            CustomerSignal,
+            CustomerSignal.customer_id,
+            order=(CustomerSignal.last_seen_at.desc(), CustomerSignal.signal),  # as REST
+        )
+        self.signal_hits_of_follow_up = self._children(
+            signal_repo.visible_hits,
+            SignalHit,
+            SignalHit.follow_up_id,
+            order=(SignalHit.source, SignalHit.start, SignalHit.id),  # the summary's, then the transcript's
+        )
+        self.transcript = self._by_id(scopes.transcripts, Transcript)
+        self.transcript_of_follow_up = self._children(
+            scopes.transcripts, Transcript, Transcript.follow_up_id, also=self.transcript
+        )
+        self.post_mortems_of_opportunity = self._children(
+            scopes.post_mortems, PostMortem, PostMortem.opportunity_id
+        )
+        self.materials_of_post_mortem = self._children(
+            scopes.post_mortem_materials,
+            PostMortemMaterial,
+            PostMortemMaterial.post_mortem_id,
+            order=(PostMortemMaterial.created_at, PostMortemMaterial.id),  # oldest first, as REST
+        )
         # Filtered child pages: one loader per filter value, made on first use.
         self._filtered: dict[tuple[str, str | None], DataLoader[PageKey, PageResult]] = {}
         self._once: dict[str, asyncio.Future[Any]] = {}
@@ -166,6 +202,23 @@ class Loaders:
             return await self._ctx.run(lambda session: forecast_service.pricing(session, tenant_id, config))
 
         return await self._memo("pricing", load)
+
+    async def signal_config(self) -> SignalConfig:
+        """The tenant's current signal definitions and playbooks."""
+        tenant_id = self._ctx.principal.tenant_id
+        return await self._memo(
+            "signal_config", lambda: self._ctx.run(lambda session: signal_service.current(session, tenant_id))
+        )
+
+    async def loss_reason_labels(self) -> dict[str, str]:
+        """The tenant's loss-reason labels by code."""
+        tenant_id = self._ctx.principal.tenant_id
+
+        async def load() -> dict[str, str]:
+            listed = await self._ctx.run(lambda session: loss_reasons.current(session, tenant_id))
+            return loss_reasons.labels(listed)
+
+        return await self._memo("loss_reason_labels", load)
 
     async def _memo(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """`load()` once per request, however many resolvers ask at once. Shielded: a cancelled
@@ -191,7 +244,9 @@ class Loaders:
 
     async def _attempts(self, keys: list[str]) -> list[list[Any]]:
         principal = self._ctx.principal
-        rows = await self._ctx.run(lambda session: delivery_repo.attempts_of(session, principal.tenant_id, as_uuids(keys)))
+        rows = await self._ctx.run(
+            lambda session: delivery_repo.attempts_of(session, principal.tenant_id, as_uuids(keys))
+        )
         grouped: dict[str, list[Any]] = defaultdict(list)
         for row in rows:
             grouped[str(row.delivery_id)].append(row)

@@ -28,8 +28,13 @@ from salescore.graphql.context import ctx
 if TYPE_CHECKING:
     from salescore.graphql.forecast_types import Evidence, WinProbability
     from salescore.graphql.health_types import GradeChange
+    from salescore.graphql.postmortem_types import PostMortem
+    from salescore.graphql.signal_types import CustomerSignal, SignalHit, Transcript
 
+# Types built on these ones, referenced lazily from relations here.
 FORECAST_TYPES = "salescore.graphql.forecast_types"
+SIGNAL_TYPES = "salescore.graphql.signal_types"
+POSTMORTEM_TYPES = "salescore.graphql.postmortem_types"
 
 First = Annotated[int, strawberry.argument(description=FIRST_HELP)]
 After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
@@ -195,6 +200,17 @@ class Customer(FromRow):
         rows = await ctx(info).loaders.grade_changes_of_customer.load(self.id)
         return [GradeChange.from_row(row) for row in rows]
 
+    @strawberry.field(description="客户信号: conversations per signal and when last seen, most recent first.")
+    async def signals(self, info: Info) -> list[Annotated[CustomerSignal, strawberry.lazy(SIGNAL_TYPES)]]:
+        from salescore.graphql.signal_types import CustomerSignal
+
+        loaders = ctx(info).loaders
+        rows = await loaders.signals_of_customer.load(self.id)
+        if not rows:
+            return []
+        config = await loaders.signal_config()
+        return [CustomerSignal.of(row, config) for row in rows]
+
 
 @strawberry.type
 class Contact(FromRow):
@@ -297,6 +313,15 @@ class Opportunity(FromRow):
         config = await loaders.evidence_config()
         return [Evidence.of(evidence_read(row, config)) for row in rows]
 
+    @strawberry.field(description="证据复盘: the deal's latest post-mortem (null if it was never lost).")
+    async def post_mortem(
+        self, info: Info
+    ) -> Annotated[PostMortem, strawberry.lazy(POSTMORTEM_TYPES)] | None:
+        from salescore.graphql.postmortem_types import PostMortem
+
+        rows = await ctx(info).loaders.post_mortems_of_opportunity.load(self.id)
+        return PostMortem.from_row(rows[0]) if rows else None
+
 
 @strawberry.type(description="跟进记录")
 class FollowUp(FromRow):
@@ -339,6 +364,20 @@ class FollowUp(FromRow):
     async def contacts(self, info: Info) -> list[Contact]:
         rows = await ctx(info).loaders.contact.load_many([str(c) for c in self.contact_ids])
         return [Contact.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field(description="Signals found in the summary, then in the transcript, in text order.")
+    async def signal_hits(self, info: Info) -> list[Annotated[SignalHit, strawberry.lazy(SIGNAL_TYPES)]]:
+        from salescore.graphql.signal_types import SignalHit
+
+        rows = await ctx(info).loaders.signal_hits_of_follow_up.load(self.id)
+        return [SignalHit.from_row(row) for row in rows]
+
+    @strawberry.field(description="The call's transcript, if one was attached.")
+    async def transcript(self, info: Info) -> Annotated[Transcript, strawberry.lazy(SIGNAL_TYPES)] | None:
+        from salescore.graphql.signal_types import Transcript
+
+        rows = await ctx(info).loaders.transcript_of_follow_up.load(self.id)
+        return Transcript.from_row(rows[0]) if rows else None
 
 
 @strawberry.type(description="待办")

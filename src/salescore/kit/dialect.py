@@ -214,3 +214,12 @@ def _json_timestamp_sqlite(element: json_timestamp, compiler: Any, **kw: Any) ->
     # strftime reads 'T', 'Z' and ±HH:MM offsets and answers UTC with milliseconds; three more
     # digits give the stored 'YYYY-MM-DD HH:MM:SS.ffffff' form.
     return f"(strftime('%Y-%m-%d %H:%M:%f', {compiler.process(element.clauses, **kw)}) || '000')"
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT construct (with ON CONFLICT ... DO UPDATE/NOTHING on both engines)."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

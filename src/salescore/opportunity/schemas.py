@@ -50,11 +50,22 @@ class OpportunityUpdate(InModel):
     currency: Currency | None = None
     expected_close_date: date | None = None
     status: Literal["open", "won", "lost"] | None = Field(
-        None, description="`won`/`lost` stamp won_at/lost_at (now unless given); `open` reopens and clears them."
+        None,
+        description=(
+            "`won` stamps won_at (now unless given). `lost` declares a loss like POST /opportunities/{id}/lose: "
+            "the deal goes to `lost_pending_review` (lost_at now unless given, lost_reason a code of the tenant's "
+            "loss-reason list, default `other`) and becomes `lost` only once its post-mortem package is complete; "
+            "on a deal already lost it changes nothing, and on a won deal it answers 409 (reopen it first). "
+            "`open` reopens and clears the stamps (a pending post-mortem is withdrawn)."
+        ),
     )
     won_at: PastDatetime | None = None
-    lost_at: PastDatetime | None = None
-    lost_reason: Annotated[str, StringConstraints(max_length=64)] | None = None
+    lost_at: PastDatetime | None = Field(
+        None, description="With status=lost; on a deal imported as lost it may be corrected alone"
+    )
+    lost_reason: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="With status=lost; on a deal imported as lost it may be corrected alone"
+    )
     product_line: Short | None = None
     competitors: Annotated[list[Competitor], Field(max_length=20)] | None = None
     rep_forecast_category: ForecastClaim | None = None

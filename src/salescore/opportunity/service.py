@@ -20,6 +20,8 @@ from salescore.opportunity import repository as repo
 from salescore.opportunity.schemas import OpportunityCreate, OpportunityUpdate
 from salescore.pipeline import service as pipeline_service
 from salescore.pipeline.schemas import StageMove, WinIn
+from salescore.postmortem import service as postmortem_service
+from salescore.postmortem.defaults import FALLBACK_REASON
 from salescore.tenancy.service import assignable_user
 
 
@@ -31,6 +33,11 @@ async def visible_opportunity(
         return await repo.get_opportunity(session, principal, opportunity_id)
     except NotFound as exc:
         raise Unprocessable.field(field, "no such opportunity visible to you") from exc
+
+
+async def get_opportunity(session: AsyncSession, principal: Principal, opportunity_id: uuid.UUID) -> Opportunity:
+    """For other domains' routes: a deal in their path; invisible or unknown -> 404."""
+    return await repo.get_opportunity(session, principal, opportunity_id)
 
 
 async def open_deals_of(session: AsyncSession, principal: Principal, customer_id: uuid.UUID) -> list[Opportunity]:
@@ -81,8 +88,12 @@ def _closing_stamps(data: OpportunityCreate, now: datetime) -> dict[str, Any]:
     return stamps
 
 
+LOST = ("lost_pending_review", "lost")
+
+
 def _status_changes(deal: Opportunity, changes: dict[str, Any]) -> str | None:
-    """Apply the status transition's timestamps; returns the event type it implies."""
+    """Apply the status transition's timestamps; returns the event type it implies. A loss is not
+    handled here: it goes through the post-mortem (see update_opportunity)."""
     status = changes.get("status")
     if status is None or status == deal.status:
         for stamp in ("won_at", "lost_at"):
@@ -95,13 +106,34 @@ def _status_changes(deal: Opportunity, changes: dict[str, Any]) -> str | None:
         changes["won_at"] = changes.get("won_at") or now
         changes["lost_at"], changes["lost_reason"] = None, None
         return "opportunity.won"
-    if status == "lost":
-        changes["lost_at"] = changes.get("lost_at") or now
-        changes["won_at"] = None
-        return "opportunity.lost"
     # Reopening never leaves a stale close stamp behind.
     changes["won_at"], changes["lost_at"], changes["lost_reason"] = None, None, None
     return "opportunity.reopened"
+
+
+async def _loss_of(
+    session: AsyncSession, deal: Opportunity, changes: dict[str, Any]
+) -> postmortem_service.Loss | None:
+    """PATCH status=lost declares a loss like POST /lose (lost_reason from the tenant's list, default
+    `other`): the deal goes to lost_pending_review. On a deal already lost it changes nothing; its
+    lost_at / lost_reason belong to its post-mortem then, except on a deal imported as lost."""
+    if changes.get("status") == "lost" and deal.status not in LOST:
+        changes.pop("status")
+        return await postmortem_service.checked_loss(
+            session, deal, reason=changes.pop("lost_reason", None) or FALLBACK_REASON,
+            lost_at=changes.pop("lost_at", None), reason_field="lost_reason",
+        )
+    if changes.get("status") == "lost":
+        changes.pop("status")
+    if changes.get("status") is None:
+        for field in ("lost_at", "lost_reason"):
+            if field not in changes:
+                continue
+            if deal.status not in LOST:
+                raise Unprocessable.field(field, "only with status=lost")
+            if deal.status == "lost_pending_review" or await postmortem_service.has_post_mortem(session, deal):
+                raise Unprocessable.field(field, "set by the deal's post-mortem; reopen the deal to declare the loss again")
+    return None
 
 
 async def update_opportunity(
@@ -116,9 +148,12 @@ async def update_opportunity(
     if stage is not None and changes.get("status") is not None:
         # Each implies the other's outcome (a move back reopens; a win moves to the last stage).
         raise Unprocessable.field("stage", "change the stage or the status in one request, not both")
-    event_type = _status_changes(deal, changes)
+    loss = await _loss_of(session, deal, changes)
+    event_type = "opportunity.lost_pending_review" if loss else _status_changes(deal, changes)
     before = snapshot(deal)
     apply_changes(deal, changes, not_null=("name", "currency", "competitors", "external_refs", "custom"))
+    if loss:
+        postmortem_service.mark_pending(deal, loss)
     await session.flush()
     if stage is not None and stage != deal.stage:
         # A stage written by PATCH obeys the pipeline's rules like the stage endpoint does.
@@ -130,6 +165,10 @@ async def update_opportunity(
         session, principal, action="update", entity="opportunity", obj=deal, before=before,
         also_emit=(event_type,) if event_type else (),
     )
+    if loss:
+        await postmortem_service.open_post_mortem(session, principal, deal, loss)
+    elif before["status"] == "lost_pending_review" and deal.status != "lost_pending_review":
+        await postmortem_service.withdraw(session, principal, deal)
     return deal
 
 

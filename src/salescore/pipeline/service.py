@@ -20,6 +20,7 @@ from salescore.pipeline import repository as repo
 from salescore.pipeline import rules
 from salescore.pipeline.defaults import DEFAULT_PIPELINES
 from salescore.pipeline.schemas import PipelineClone, PipelineCreate, PipelineUpdate, StageIn
+from salescore.postmortem import service as postmortem_service
 from salescore.tenancy.service import register_tenant_seeder
 
 
@@ -209,6 +210,7 @@ async def move_stage(
                 errors = [FieldError(f"{field_prefix}stage", f"{e['field']}: {e['message']}") for e in errors]
             raise Unprocessable(f"stage {to_stage} needs: " + "; ".join(e["field"] for e in errors), errors=errors)
     events = ["opportunity.stage_changed"]
+    was = deal.status
     if deal.status != "open":
         deal.status, deal.won_at, deal.lost_at, deal.lost_reason = "open", None, None, None
         events.append("opportunity.reopened")
@@ -222,6 +224,8 @@ async def move_stage(
     await session.flush()
     record(session, principal, action="update", entity="opportunity", obj=deal, before=before,
            also_emit=tuple(events), extra={"stage_change": {"from": from_stage, "to": to_stage, "via": via}})
+    if was == "lost_pending_review":
+        await postmortem_service.withdraw(session, principal, deal)
     return True
 
 
@@ -237,6 +241,7 @@ async def win(
         raise Conflict("the deal is already won; move it to an earlier stage to reopen it")
     pipeline = await _pipeline_of(session, deal)
     before = snapshot(deal)
+    was = deal.status
     moment = won_at or utcnow()
     deal.status, deal.won_at, deal.lost_at, deal.lost_reason = "won", moment, None, None
     if amount is not None:
@@ -252,4 +257,6 @@ async def win(
         events.append("opportunity.stage_changed")
     await session.flush()
     record(session, principal, action="update", entity="opportunity", obj=deal, before=before, also_emit=tuple(events))
+    if was == "lost_pending_review":
+        await postmortem_service.withdraw(session, principal, deal)
     return deal

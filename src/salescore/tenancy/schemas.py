@@ -33,6 +33,16 @@ class WorkdayOverride(InModel):
     workday: StrictBool = Field(description="true: a workday (e.g. a company make-up day); false: a day off")
 
 
+# Keys of tenant.settings that other domains own and edit through their own endpoints (the loss-reason
+# list: PUT /api/v1/loss-reasons). PATCH /tenant neither shows nor replaces them.
+DOMAIN_SETTINGS_KEYS = frozenset({"loss_reasons"})
+
+
+def general_settings(raw: dict[str, Any] | None) -> dict[str, Any]:
+    """The part of tenant.settings that TenantSettings describes."""
+    return {k: v for k, v in (raw or {}).items() if k not in DOMAIN_SETTINGS_KEYS}
+
+
 class TenantSettings(InModel):
     daily_report_deadline: DailyReportDeadline = DailyReportDeadline()
     workday_overrides: Annotated[list[WorkdayOverride], Field(max_length=500)] = Field(
@@ -50,7 +60,7 @@ class TenantRead(OutModel):
     @field_validator("settings", mode="before")
     @classmethod
     def _defaults(cls, value: Any) -> Any:
-        return TenantSettings.model_validate(value or {})
+        return TenantSettings.model_validate(general_settings(value))
 
 
 class TenantUpdate(InModel):

@@ -19,6 +19,7 @@ from salescore.kit.types import new_id, utcnow
 from salescore.models import ApiKey, Team, Tenant, User
 from salescore.tenancy import repository as repo
 from salescore.tenancy.schemas import (
+    DOMAIN_SETTINGS_KEYS,
     ApiKeyCreate,
     SignupIn,
     TeamCreate,
@@ -27,6 +28,7 @@ from salescore.tenancy.schemas import (
     TenantUpdate,
     UserCreate,
     UserUpdate,
+    general_settings,
 )
 
 TenantSeeder = Callable[[AsyncSession, Tenant, User], Awaitable[None]]
@@ -40,7 +42,7 @@ def register_tenant_seeder(fn: TenantSeeder) -> TenantSeeder:
 
 
 def tenant_settings(tenant: Tenant) -> TenantSettings:
-    return TenantSettings.model_validate(tenant.settings or {})
+    return TenantSettings.model_validate(general_settings(tenant.settings))
 
 
 def workday_overrides(tenant: Tenant) -> dict[str, bool]:
@@ -90,12 +92,22 @@ async def update_tenant(session: AsyncSession, principal: Principal, tenant: Ten
     if "settings" in changes:
         if changes["settings"] is None:
             raise Unprocessable.field("settings", "may not be null")
-        changes["settings"] = data.settings.model_dump(mode="json")  # type: ignore[union-attr]
+    # Other domains write their keys of tenant.settings too: wait for them, then keep their keys.
+    await lock_tenant(session, tenant)
+    if "settings" in changes:
+        kept = {k: v for k, v in (tenant.settings or {}).items() if k in DOMAIN_SETTINGS_KEYS}
+        changes["settings"] = {**data.settings.model_dump(mode="json"), **kept}  # type: ignore[union-attr]
     before = snapshot(tenant)
     apply_changes(tenant, changes, not_null=("name", "timezone"))
     await session.flush()
     record(session, principal, action="update", entity="tenant", obj=tenant, before=before, tenant_id=tenant.id)
     return tenant
+
+
+async def lock_tenant(session: AsyncSession, tenant: Tenant) -> None:
+    """Hold the tenant row (and reload it) for the rest of the transaction: writers of
+    tenant.settings take turns, so none overwrites another's keys with a stale copy."""
+    await session.refresh(tenant, with_for_update=True)
 
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
