@@ -139,6 +139,10 @@ async def test_daily_report_items_are_scanned(h: Harness) -> None:
     hits = (await h.client.get(f"/api/v1/signal-hits?customer_id={customer['id']}", headers=rep.headers)).json()
     assert {x["source"] for x in hits["items"]} == {"daily_report"}
     assert await counts(h, rep, customer["id"]) == {"competitor_mentioned": 1, "budget_not_approved": 1}
+    # The report form's customer context shows them to the rep writing the next report.
+    context = (await h.client.get(f"/api/v1/customers/{customer['id']}/context", headers=rep.headers)).json()
+    assert {(s["signal"], s["count"]) for s in context["open_signals"]} == {
+        ("competitor_mentioned", 1), ("budget_not_approved", 1)}
 
 
 async def test_amending_a_report_is_no_new_crossing(h: Harness) -> None:

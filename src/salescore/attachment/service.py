@@ -21,6 +21,7 @@ from salescore.kit import storage
 from salescore.kit.errors import FieldError, NotFound, Unprocessable, UnsupportedMediaType
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
+from salescore.kit.uploads import Upload
 from salescore.models import Attachment
 
 MAX_FILENAME = 255
@@ -84,6 +85,20 @@ async def upload(
     await session.flush()
     record(session, principal, action="create", entity="attachment", obj=attachment)
     return attachment
+
+
+async def store_uploads(
+    session: AsyncSession, principal: Principal, uploads: list[Upload], *, max_bytes: int,
+    storage_dir: Path | None = None,
+) -> list[str]:
+    """Store a request's files; their ids. Each is checked (type 415, size 413) before the next is
+    read, and an error rolls the request back, so nothing of a refused request is kept."""
+    ids = []
+    for item in uploads:
+        attachment = await upload(session, principal, item.chunks, filename=item.filename, max_bytes=max_bytes,
+                                  storage_dir=storage_dir)
+        ids.append(str(attachment.id))
+    return ids
 
 
 async def store_generated(

@@ -22,7 +22,7 @@ async def customer_context(session: AsyncSession, principal: Principal, customer
         "id": customer.id, "name": customer.name, "industry": customer.industry, "tags": customer.tags,
         "grade": customer.grade, "health_score": customer.health_score,
         "open_opportunities": await opportunity_service.open_deals_of(session, principal, customer.id),
-        "open_signals": (await signal_service.customer_signals(session, principal, customer.id))["items"],
+        "open_signals": await signal_service.signals_of(session, principal.tenant_id, customer.id),
         "recent_follow_ups": [
             {"id": f.id, "occurred_at": f.occurred_at, "channel": f.channel, "summary": f.summary,
              "user_id": f.user_id, "action_codes": [a.get("code") for a in f.actions]}

@@ -50,15 +50,6 @@ async def active_nodes(session: AsyncSession, tenant_id: uuid.UUID, opportunity_
     return set(await session.scalars(stmt))
 
 
-async def lock_deal(session: AsyncSession, deal: Opportunity) -> None:
-    """Hold the deal's row for the rest of the transaction and reload it: evidence changes of one deal
-    (and a model change restating every deal) then happen one after another, each seeing the last."""
-    await session.execute(
-        sa.select(Opportunity).where(Opportunity.tenant_id == deal.tenant_id, Opportunity.id == deal.id)
-        .with_for_update().execution_options(populate_existing=True)
-    )
-
-
 async def lock_all_deals(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    """Wait for every evidence change in flight: they lock their deal first (see lock_deal)."""
+    """Wait for every evidence change in flight: they lock their deal first (opportunity repository lock_deal)."""
     await session.execute(sa.select(Opportunity.id).where(Opportunity.tenant_id == tenant_id).with_for_update())

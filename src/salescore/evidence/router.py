@@ -23,7 +23,7 @@ from salescore.kit.deps import ConfigWriterDep, PrincipalDep, SessionDep, runtim
 from salescore.kit.openapi import PROBLEM_RESPONSES, Problem
 from salescore.kit.problems import PROBLEM_JSON
 from salescore.kit.schemas import PastDatetime
-from salescore.kit.uploads import CappedBodyRoute, chunks
+from salescore.kit.uploads import CappedBodyRoute, uploads_of
 
 router = APIRouter(tags=["evidence"], responses=PROBLEM_RESPONSES, route_class=CappedBodyRoute)
 DEAL = "/api/v1/opportunities/{opportunity_id}/evidence"
@@ -80,8 +80,7 @@ async def add_evidence(
 ) -> dict[str, Any]:
     settings = runtime_of(request).settings
     deal = await service.visible_deal(session, principal, opportunity_id)
-    uploads = [service.Upload(chunks(f), f.filename) for f in files or []
-               if not isinstance(f, str) and (f.filename or f.size)]
+    uploads = uploads_of(files)
     evidence = await service.add_evidence(
         session, principal, deal, node=node, uploads=uploads, text=text, note=note, occurred_at=occurred_at,
         max_bytes=settings.max_upload_bytes, storage_dir=settings.storage_dir,

@@ -4,8 +4,6 @@ maturity and forecast category it implies. Never commits."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,14 +19,9 @@ from salescore.evidence.schemas import EvidenceModelIn
 from salescore.kit.errors import Conflict, NotFound, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
+from salescore.kit.uploads import Upload
 from salescore.models import Attachment, Evidence, EvidenceModel, Opportunity
 from salescore.opportunity import repository as opportunity_repo
-
-
-@dataclass
-class Upload:
-    chunks: AsyncIterable[bytes]
-    filename: str | None
 
 
 # --- the model ---------------------------------------------------------------------------------
@@ -114,7 +107,7 @@ async def add_evidence(
     max_bytes: int,
     storage_dir: Path | None,
 ) -> Evidence:
-    await repo.lock_deal(session, deal)  # before the model is read: a model change waits for us, or we for it
+    await opportunity_repo.lock_deal(session, deal)  # before the model is read: a model change waits for us, or we for it
     config = await current_config(session, deal.tenant_id)
     definition = config.node(node)
     if definition is None:
@@ -125,14 +118,9 @@ async def add_evidence(
         raise Unprocessable.field("files", "give at least one file or the pasted text")
     if definition.get("requires_attachment") and not uploads:
         raise Unprocessable.field("files", f"{node} needs a file (a scan or a screenshot)")
-    attachment_ids = []
-    for upload in uploads:
-        # Each file is checked (type 415, size 413) before anything of this request is kept.
-        attachment = await attachment_service.upload(
-            session, principal, upload.chunks, filename=upload.filename, max_bytes=max_bytes,
-            storage_dir=storage_dir,
-        )
-        attachment_ids.append(str(attachment.id))
+    attachment_ids = await attachment_service.store_uploads(
+        session, principal, uploads, max_bytes=max_bytes, storage_dir=storage_dir
+    )
     now = utcnow()
     evidence = Evidence(
         id=new_id(), tenant_id=deal.tenant_id, opportunity_id=deal.id, node=node,
@@ -150,7 +138,7 @@ async def add_evidence(
 async def revoke(
     session: AsyncSession, principal: Principal, deal: Opportunity, evidence: Evidence, reason: str
 ) -> Evidence:
-    await repo.lock_deal(session, deal)
+    await opportunity_repo.lock_deal(session, deal)
     await session.refresh(evidence)
     if evidence.revoked_at is not None:
         raise Conflict("this evidence is already revoked")

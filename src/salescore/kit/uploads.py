@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response, UploadFile
@@ -63,3 +64,16 @@ def _too_large(limit: int) -> PayloadTooLarge:
 async def chunks(file: UploadFile) -> AsyncIterator[bytes]:
     while chunk := await file.read(CHUNK_BYTES):
         yield chunk
+
+
+@dataclass
+class Upload:
+    """A file of a multipart request, read in chunks by whoever stores it."""
+
+    chunks: AsyncIterable[bytes]
+    filename: str | None
+
+
+def uploads_of(files: list[UploadFile | str] | None) -> list[Upload]:
+    """The files sent; a browser's empty file input (an empty string, or a nameless empty part) is none."""
+    return [Upload(chunks(f), f.filename) for f in files or [] if not isinstance(f, str) and (f.filename or f.size)]

@@ -54,3 +54,12 @@ async def open_deals_of(session: AsyncSession, principal: Principal, customer_id
         .limit(50)
     )
     return list(rows)
+
+
+async def lock_deal(session: AsyncSession, deal: Opportunity) -> None:
+    """Hold the deal's row for the rest of the transaction and reload it: changes that must see each
+    other (evidence of one deal, a loss and the uploads to its package) happen one after another."""
+    await session.execute(
+        sa.select(Opportunity).where(Opportunity.tenant_id == deal.tenant_id, Opportunity.id == deal.id)
+        .with_for_update().execution_options(populate_existing=True)
+    )

@@ -16,16 +16,6 @@ from salescore.kit.visibility import owner_visible
 from salescore.models import FollowUp, Opportunity, PostMortem, PostMortemMaterial, Transcript, User
 
 
-async def lock_deal(session: AsyncSession, deal: Opportunity) -> None:
-    """Hold the deal's row for the rest of the transaction and reload it: a loss and the uploads to
-    its package happen one after another, each seeing the last (two uploads cannot both miss, or
-    both complete, the package)."""
-    await session.execute(
-        sa.select(Opportunity).where(Opportunity.tenant_id == deal.tenant_id, Opportunity.id == deal.id)
-        .with_for_update().execution_options(populate_existing=True)
-    )
-
-
 async def latest(session: AsyncSession, deal: Opportunity) -> PostMortem | None:
     """The deal's most recent loss (a deal lost, reopened and lost again has one per loss)."""
     return await session.scalar(

@@ -14,7 +14,7 @@ from salescore.kit.deps import ConfigWriterDep, PrincipalDep, SessionDep, runtim
 from salescore.kit.openapi import PROBLEM_RESPONSES, Problem
 from salescore.kit.problems import PROBLEM_JSON
 from salescore.kit.schemas import IsoDate
-from salescore.kit.uploads import CappedBodyRoute, chunks
+from salescore.kit.uploads import CappedBodyRoute, uploads_of
 from salescore.models.postmortem import REQUIRED_KINDS
 from salescore.opportunity import service as opportunity_service
 from salescore.postmortem import analytics, reasons, service
@@ -121,8 +121,7 @@ async def add_material(
 ) -> dict[str, Any]:
     settings = runtime_of(request).settings
     deal = await opportunity_service.get_opportunity(session, principal, opportunity_id)
-    uploads = [service.Upload(chunks(f), f.filename) for f in files or []
-               if not isinstance(f, str) and (f.filename or f.size)]
+    uploads = uploads_of(files)
     material, post_mortem = await service.add_material(
         session, principal, deal, kind=kind, uploads=uploads, text=text, transcript_id=transcript_id,
         max_bytes=settings.max_upload_bytes, storage_dir=settings.storage_dir,

@@ -5,7 +5,6 @@ and the package then locks. Never commits."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +18,10 @@ from salescore.kit.errors import Conflict, NotFound, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.schemas import contains_nul
 from salescore.kit.types import new_id, utcnow
+from salescore.kit.uploads import Upload
 from salescore.models import Attachment, Opportunity, PostMortem, PostMortemMaterial
 from salescore.models.postmortem import MATERIAL_KINDS, REQUIRED_KINDS
+from salescore.opportunity import repository as opportunity_repo
 from salescore.postmortem import reasons
 from salescore.postmortem import repository as repo
 from salescore.postmortem.defaults import MATERIAL_LABELS
@@ -34,12 +35,6 @@ MAX_MATERIALS = 30
 class Loss:
     reason: str
     lost_at: datetime
-
-
-@dataclass
-class Upload:
-    chunks: AsyncIterable[bytes]
-    filename: str | None
 
 
 # --- declaring and withdrawing a loss ----------------------------------------------------------
@@ -82,7 +77,7 @@ async def open_post_mortem(
 
 
 async def lose(session: AsyncSession, principal: Principal, deal: Opportunity, data: LoseIn) -> PostMortem:
-    await repo.lock_deal(session, deal)
+    await opportunity_repo.lock_deal(session, deal)
     loss = await checked_loss(session, deal, reason=data.reason, lost_at=data.lost_at)
     before = snapshot(deal)
     mark_pending(deal, loss, data.competitor)
@@ -125,7 +120,7 @@ async def add_material(
 ) -> tuple[PostMortemMaterial, PostMortem]:
     """One material; when the package then holds REQUIRED_KINDS kinds, the deal becomes `lost` and
     the package locks, in the same transaction."""
-    await repo.lock_deal(session, deal)  # before reading the package: concurrent uploads take turns
+    await opportunity_repo.lock_deal(session, deal)  # before reading the package: concurrent uploads take turns
     post_mortem = await repo.latest(session, deal)
     if post_mortem is not None and post_mortem.completed_at is not None:
         raise Conflict("the package is locked: it was completed and the deal became lost")
@@ -146,14 +141,9 @@ async def add_material(
     materials = await repo.materials(session, post_mortem)
     if len(materials) >= MAX_MATERIALS:
         raise Conflict(f"the package already holds {MAX_MATERIALS} materials")
-    attachment_ids = []
-    for upload in uploads:
-        # Each file is checked (type 415, size 413) before anything of this request is kept.
-        attachment = await attachment_service.upload(
-            session, principal, upload.chunks, filename=upload.filename, max_bytes=max_bytes,
-            storage_dir=storage_dir,
-        )
-        attachment_ids.append(str(attachment.id))
+    attachment_ids = await attachment_service.store_uploads(
+        session, principal, uploads, max_bytes=max_bytes, storage_dir=storage_dir
+    )
     material = PostMortemMaterial(
         id=new_id(), tenant_id=deal.tenant_id, post_mortem_id=post_mortem.id, opportunity_id=deal.id, kind=kind,
         text=text, attachment_ids=attachment_ids, transcript_id=transcript_id, created_by=principal.user_id,

@@ -330,10 +330,17 @@ async def move_conversation(
 # --- reads -------------------------------------------------------------------------------------
 
 async def customer_signals(session: AsyncSession, principal: Principal, customer_id: uuid.UUID) -> dict[str, Any]:
+    """For the route: a customer the caller cannot see is a 404."""
     customer = await customer_service.get_customer(session, principal, customer_id)
-    config = await current(session, principal.tenant_id)
+    return {"customer_id": customer.id, "items": await signals_of(session, customer.tenant_id, customer.id)}
+
+
+async def signals_of(session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> list[dict[str, Any]]:
+    """A customer's counters, latest first, labelled by the current configuration (no visibility check:
+    for callers that already hold the customer)."""
+    config = await current(session, tenant_id)
     items = []
-    for row in await repo.counters_of(session, principal.tenant_id, customer.id):
+    for row in await repo.counters_of(session, tenant_id, customer_id):
         signal = config.by_code.get(row.signal)
         threshold = signal["escalation_count"] if signal else None
         items.append({
@@ -341,7 +348,7 @@ async def customer_signals(session: AsyncSession, principal: Principal, customer
             "first_seen_at": row.first_seen_at, "last_seen_at": row.last_seen_at, "escalation_count": threshold,
             "escalated": threshold is not None and row.count >= threshold, "escalations": row.escalations,
         })
-    return {"customer_id": customer.id, "items": items}
+    return items
 
 
 def config_read(config: Config) -> dict[str, Any]:
