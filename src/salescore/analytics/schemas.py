@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
@@ -69,3 +70,53 @@ class ActionUsage(OutModel):
 class ActionEffectiveness(Period):
     high_activity_days: int = Field(description="days_used from which zero wins is flagged")
     items: list[ActionUsage]
+
+
+class BoardWindow(OutModel):
+    from_: datetime = Field(alias="from", description="Start of the window (inclusive)")
+    to: datetime = Field(description="End of the window (exclusive): the end of as_of, tenant time")
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class RedWindow(BoardWindow):
+    submitted_before: datetime = Field(
+        description="Quotes submitted after this have not had their confirmation hours yet and are left out")
+
+
+class BoardCheck(OutModel):
+    value: float | None = Field(description="The figure; null when the sample is empty")
+    threshold: float = Field(description="The alert threshold (tenant analytics settings)")
+    status: Literal["ok", "alert"] = Field(description="alert when value > threshold")
+    sample_size: int = Field(description="How many records the figure is computed over")
+    ids: list[uuid.UUID] = Field(description="The records that breach, for drill-down")
+
+
+class RedCheckOut(BoardCheck):
+    unconfirmed: int = Field(description="Quotes not confirmed in time (value = unconfirmed / sample_size)")
+    window: RedWindow
+
+
+class SlowDeal(OutModel):
+    id: uuid.UUID
+    signed_on: date = Field(description="Local date of the deal's first contract_signed action")
+    paid_on: date | None = Field(description="Local date of its first payment_received action; null: unpaid")
+    workdays: int = Field(description="Workdays d with signed_on < d <= paid_on (unpaid: as_of)")
+
+
+class YellowCheckOut(BoardCheck):
+    deals: list[SlowDeal] = Field(description="The deals over the threshold, slowest first")
+    window: BoardWindow
+
+
+class GreenCheckOut(BoardCheck):
+    grade: str = Field(description="The grade watched (A by default)")
+    window: BoardWindow
+
+
+class ThreeColorBoard(OutModel):
+    as_of: date
+    team_id: uuid.UUID | None
+    calendar_warnings: list[str]
+    red: RedCheckOut = Field(description="红色断点: share of quotes left unconfirmed; ids = those deals")
+    yellow: YellowCheckOut = Field(description="黄色卡点: median workdays signing → first payment; ids = deals over it")
+    green: GreenCheckOut = Field(description="绿色盲区: graded customers without a follow-up; ids = those customers")

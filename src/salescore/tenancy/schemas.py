@@ -34,8 +34,8 @@ class WorkdayOverride(InModel):
 
 
 # Keys of tenant.settings that other domains own and edit through their own endpoints (the loss-reason
-# list: PUT /api/v1/loss-reasons). PATCH /tenant neither shows nor replaces them.
-DOMAIN_SETTINGS_KEYS = frozenset({"loss_reasons"})
+# list: PUT /api/v1/loss-reasons; analytics thresholds: PUT /api/v1/analytics/settings). PATCH /tenant neither shows nor replaces them.
+DOMAIN_SETTINGS_KEYS = frozenset({"loss_reasons", "analytics"})
 
 
 def general_settings(raw: dict[str, Any] | None) -> dict[str, Any]:
