@@ -74,6 +74,7 @@ async def settings(database_url: str, redis_url: str | None, tmp_path_factory: p
         storage_dir=tmp_path_factory.mktemp("files"),
         log_json=False,
         login_attempts_per_minute=1000,
+        diagnosis_requests_per_minute=1000,
         # Cheap hashes keep a suite that creates hundreds of users fast; production keeps the defaults.
         argon2_time_cost=1,
         argon2_memory_kib=1024,

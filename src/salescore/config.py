@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(65536, ge=1024)
     argon2_parallelism: int = Field(4, ge=1)
     login_attempts_per_minute: int = 10
+    # The public diagnosis quick-screen (no login), per client address.
+    diagnosis_requests_per_minute: int = 10
     idempotency_ttl_hours: int = 48
     # Seconds an unprocessed event waits before the sweeper re-enqueues it.
     sweeper_grace_seconds: float = 10.0

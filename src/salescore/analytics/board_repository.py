@@ -78,10 +78,10 @@ async def unconfirmed_quotes(
 
 async def signing_to_payment(
     session: AsyncSession, principal: Principal, team_id: uuid.UUID | None, *,
-    since: datetime, end: datetime, running_workdays: Sequence[tuple[Any, int]], max_workdays: float,
+    since: datetime, end: datetime, running_workdays: Sequence[tuple[Any, int]], max_workdays: float | None,
 ) -> tuple[int, float | None, list[tuple[uuid.UUID, Any, Any, int]]]:
     """(deals, median workdays, [(deal, signed_on, paid_on, workdays)] of the deals over
-    `max_workdays`) for the deals whose first `contract_signed` action falls in [since, end).
+    `max_workdays`; none when it is None) for the deals whose first `contract_signed` action falls in [since, end).
 
     Workdays d with signed_on < d <= paid_on are counted as running(paid_on) − running(signed_on)
     from `running_workdays` -- each local date of the window with the number of workdays up to and
@@ -121,6 +121,8 @@ async def signing_to_payment(
     median = (await session.execute(percentile(per_deal, "workdays", [], MEDIAN))).one_or_none()
     if median is None:
         return 0, None, []
+    if max_workdays is None:
+        return int(median.n), float(median.workdays), []
     over = (await session.execute(
         sa.select(per_deal.c.deal, per_deal.c.signed_on, per_deal.c.paid_on, per_deal.c.workdays)
         .where(per_deal.c.workdays > max_workdays)

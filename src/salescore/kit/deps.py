@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.events.outbox import discard_pending, take_pending
-from salescore.kit.errors import Forbidden, Unauthorized, Unprocessable
+from salescore.kit.errors import Forbidden, TooManyRequests, Unauthorized, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.security import api_key_matches, decode_access_token, split_api_key
 from salescore.kit.types import utcnow
@@ -29,6 +29,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def runtime_of(request: Request) -> Any:
     return request.app.state.runtime
+
+
+def client_host(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def rate_limit(request: Request, key: str, limit: int, window_seconds: int = 60) -> None:
+    """Count one attempt under `key`; 429 with Retry-After once over `limit` in the window."""
+    wait = await runtime_of(request).limiter.hit(key, limit, window_seconds)
+    if wait is not None:
+        raise TooManyRequests(wait, "too many attempts; wait before trying again")
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from salescore.kit.deps import AdminDep, ConfigWriterDep, PrincipalDep, SessionDep, runtime_of
-from salescore.kit.errors import TooManyRequests
+from salescore.kit.deps import AdminDep, ConfigWriterDep, PrincipalDep, SessionDep, client_host, rate_limit, runtime_of
 from salescore.kit.etag import IfMatchHeader, check_if_match, set_etag
 from salescore.kit.openapi import PROBLEM_RESPONSES
 from salescore.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, paginate
@@ -39,16 +38,6 @@ from salescore.tenancy.schemas import (
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
-async def _limit(request: Request, key: str, limit: int) -> None:
-    wait = await runtime_of(request).limiter.hit(key, limit, 60)
-    if wait is not None:
-        raise TooManyRequests(wait, "too many attempts; wait before trying again")
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _token(request: Request, user: User) -> tuple[str, int]:
     runtime = runtime_of(request)
     return create_access_token(
@@ -61,7 +50,7 @@ def _token(request: Request, user: User) -> tuple[str, int]:
 async def signup(request: Request, session: SessionDep, data: SignupIn) -> SignupOut:
     """Create a tenant, its first admin and the default configuration."""
     settings = runtime_of(request).settings
-    await _limit(request, f"signup:{_client(request)}", settings.login_attempts_per_minute)
+    await rate_limit(request, f"signup:{client_host(request)}", settings.login_attempts_per_minute)
     tenant, user = await service.signup(session, data, timezone=settings.timezone)
     token, expires = _token(request, user)
     return SignupOut(
@@ -76,8 +65,8 @@ async def token(
     """OAuth2 password flow: username = email. Attempts are rate-limited per email and per client."""
     settings = runtime_of(request).settings
     per_minute = settings.login_attempts_per_minute
-    await _limit(request, f"login:{form.username.strip().lower()}", per_minute)
-    await _limit(request, f"login-ip:{_client(request)}", per_minute * 3)
+    await rate_limit(request, f"login:{form.username.strip().lower()}", per_minute)
+    await rate_limit(request, f"login-ip:{client_host(request)}", per_minute * 3)
     user = await service.authenticate(session, form.username, form.password)
     access, expires = _token(request, user)
     return TokenOut(access_token=access, expires_in=expires)
