@@ -30,6 +30,7 @@ from salescore.graphql.query_automation import AutomationQuery
 from salescore.graphql.query_content import ContentQuery
 from salescore.graphql.query_forecast import ForecastQuery
 from salescore.graphql.query_health import HealthQuery
+from salescore.graphql.query_process import ProcessQuery
 from salescore.graphql.query_signals import SignalQuery
 from salescore.graphql.resolve import Id
 from salescore.graphql.resolve import connection as _connection
@@ -57,7 +58,7 @@ from salescore.todo import repository as todo_repo
 
 
 @strawberry.type
-class Query(ContentQuery, SignalQuery, HealthQuery, AutomationQuery, AnalyticsQuery, ForecastQuery):
+class Query(ContentQuery, SignalQuery, HealthQuery, AutomationQuery, AnalyticsQuery, ProcessQuery, ForecastQuery):
     @strawberry.field(description="The caller.")
     async def me(self, info: Info) -> t.User | None:
         c = ctx(info)

@@ -1,0 +1,107 @@
+"""GraphQL types of the process analytics of §10: the three-colour board and the quick-screen.
+Built from the REST services' answers, the same figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Self
+
+import strawberry
+from strawberry.scalars import JSON
+
+
+def _ids(values: list[Any]) -> list[strawberry.ID]:
+    return [strawberry.ID(str(v)) for v in values]
+
+
+@strawberry.type(description="One check of the board: alert when value > threshold")
+class BoardCheck:
+    value: float | None = strawberry.field(description="The figure; null when the sample is empty")
+    threshold: float
+    status: str = strawberry.field(description="ok | alert")
+    sample_size: int
+    ids: list[strawberry.ID] = strawberry.field(description="The records that breach, for drill-down")
+    window_from: datetime
+    window_to: datetime = strawberry.field(description="The end of asOf (exclusive), tenant time")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Self:
+        return cls(value=raw["value"], threshold=raw["threshold"], status=raw["status"],
+                   sample_size=raw["sample_size"], ids=_ids(raw["ids"]),
+                   window_from=raw["window"]["from"], window_to=raw["window"]["to"])
+
+
+@strawberry.type(description="A deal over the yellow threshold")
+class SlowDeal:
+    id: strawberry.ID
+    signed_on: date
+    paid_on: date | None
+    workdays: int
+
+
+@strawberry.type(description="三色看板 (GET /api/v1/analytics/three-color-board)")
+class ThreeColorBoard:
+    as_of: date
+    calendar_warnings: list[str]
+    red: BoardCheck = strawberry.field(description="红色断点: share of quotes left unconfirmed; ids = deals")
+    red_unconfirmed: int
+    yellow: BoardCheck = strawberry.field(description="黄色卡点: median workdays signing → first payment")
+    yellow_deals: list[SlowDeal]
+    green: BoardCheck = strawberry.field(description="绿色盲区: graded customers without follow-up; ids = customers")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Self:
+        return cls(
+            as_of=raw["as_of"], calendar_warnings=raw["calendar_warnings"],
+            red=BoardCheck.from_dict(raw["red"]), red_unconfirmed=raw["red"]["unconfirmed"],
+            yellow=BoardCheck.from_dict(raw["yellow"]),
+            yellow_deals=[SlowDeal(id=strawberry.ID(str(d["id"])), signed_on=d["signed_on"], paid_on=d["paid_on"],
+                                   workdays=d["workdays"]) for d in raw["yellow"]["deals"]],
+            green=BoardCheck.from_dict(raw["green"]),
+        )
+
+
+@strawberry.type
+class Breakpoint:
+    code: str
+    status: str = strawberry.field(description="red | yellow | green")
+    value: float
+    reason: str
+
+
+@strawberry.type
+class ImprovementPlan:
+    breakpoint: str
+    title: str
+    steps: list[str]
+    go_live_within_hours: int
+    features: list[str]
+    defaults: JSON = strawberry.field(description="[{kind, key, value}] settings and default rules to switch on")
+
+
+@strawberry.type(description="The quick-screen measured on the tenant's data (GET /api/v1/analytics/diagnosis)")
+class Diagnosis:
+    answers: JSON
+    breakpoints: list[Breakpoint]
+    unanswered: list[str]
+    plans: list[ImprovementPlan]
+    sources: JSON
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Self:
+        return cls(
+            answers=raw["answers"], unanswered=raw["unanswered"], sources=_jsonable(raw["sources"]),
+            breakpoints=[Breakpoint(code=b["code"], status=b["status"], value=b["value"], reason=b["reason"])
+                         for b in raw["breakpoints"]],
+            plans=[ImprovementPlan(breakpoint=p["breakpoint"], title=p["title"], steps=p["steps"],
+                                   go_live_within_hours=p["go_live_within_hours"], features=p["features"],
+                                   defaults=p["defaults"]) for p in raw["plans"]],
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value

@@ -1,0 +1,48 @@
+"""Root fields of the §10 process analytics (board, quick-screen, settings): the same service
+functions as REST, so the same visibility and the same figures. Bad arguments are BAD_USER_INPUT."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+from strawberry import Info
+from strawberry.scalars import JSON
+
+from salescore.analytics import board
+from salescore.analytics import settings as analytics_settings
+from salescore.diagnosis import measure
+from salescore.diagnosis import service as diagnosis_service
+from salescore.graphql import process_types as pt
+from salescore.graphql.context import ctx
+from salescore.graphql.errors import service_call
+from salescore.graphql.filters import parse_id
+from salescore.graphql.resolve import request_lang
+
+
+@strawberry.type
+class ProcessQuery:
+    @strawberry.field(description="三色看板: red, yellow and green checks (GET /api/v1/analytics/three-color-board).")
+    async def three_color_board(
+        self,
+        info: Info,
+        as_of: Annotated[date | None, strawberry.argument(description="Default: today (tenant time)")] = None,
+        team_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this team's members")] = None,
+    ) -> pt.ThreeColorBoard:
+        c = ctx(info)
+        team = None if team_id is None else parse_id(team_id, "teamId")
+        raw = await service_call(c, board.three_color_board, c.principal, as_of, team)
+        return pt.ThreeColorBoard.from_dict(raw)
+
+    @strawberry.field(description="The quick-screen measured on the tenant's data (GET /api/v1/analytics/diagnosis).")
+    async def diagnosis(self, info: Info) -> pt.Diagnosis:
+        c = ctx(info)
+        answers, sources = await service_call(c, measure.measure, c.principal)
+        return pt.Diagnosis.from_dict({**diagnosis_service.evaluate(answers, request_lang(c)), "sources": sources})
+
+    @strawberry.field(description="The tenant's analytics thresholds and definitions (GET /api/v1/analytics/settings).")
+    async def analytics_settings(self, info: Info) -> JSON:
+        c = ctx(info)
+        current = await service_call(c, analytics_settings.current, c.principal.tenant_id)
+        return current.model_dump(mode="json")
