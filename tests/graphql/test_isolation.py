@@ -43,7 +43,8 @@ SCHEMA = build_schema(schema.as_str())
 ALIASES = {"owner": "user", "assignee": "user"}
 # Analytics check a team or user filter like REST does (422 there): a user-input error, no figures.
 REFUSED = frozenset(
-    {("dailyReportStats", "teamId"), ("actionEffectiveness", "teamId"), ("actionEffectiveness", "userId")}
+    {("dailyReportStats", "teamId"), ("actionEffectiveness", "teamId"), ("actionEffectiveness", "userId"),
+     ("interactionHeatmap", "teamId"), ("interactionHeatmap", "ownerId"), ("threeColorBoard", "teamId")}
 )
 FORECAST_PERIOD, FORECAST_MONTH = month_after_next()
 

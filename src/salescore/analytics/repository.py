@@ -58,9 +58,13 @@ async def report_counts(
     team_id: uuid.UUID | None,
     workdays: Sequence[date],
     late_starts: Sequence[tuple[uuid.UUID, date]],
+    period_starts: Sequence[date] = (),
 ) -> Sequence[sa.Row[Any]]:
-    """Per writer: (user_id, submitted, on_time, delay_seconds) over their reports dated on one of
-    `workdays`, ignoring days before a late starter's first expected day.
+    """Per writer and period: (user_id, period, submitted, on_time, delay_seconds) over their
+    reports dated on one of `workdays`, ignoring days before a late starter's first expected day.
+
+    `period_starts` -- the first days of consecutive periods (e.g. the weeks of the KPIs) -- split
+    the counts: `period` is the index of the period a report's date falls in (0 without them).
 
     `late_starts` -- (user_id, first day) of the writers who joined after the period began, as a
     VALUES list -- keeps the cut-off in SQL without dialect-specific timezone arithmetic on
@@ -70,9 +74,14 @@ async def report_counts(
     """
     if not workdays:
         return []
+    # The index of the period a date falls in: how many later periods have begun by then.
+    splits = [sa.case((DailyReport.report_date >= start, 1), else_=0) for start in period_starts[1:]]
+    period: sa.ColumnElement[int] = sum(splits[1:], splits[0]) if splits else sa.literal_column("0")
+    grouping = (DailyReport.user_id, period) if splits else (DailyReport.user_id,)
     stmt = (
         sa.select(
             DailyReport.user_id,
+            period.label("period"),
             sa.func.count().label("submitted"),
             sa.func.count().filter(DailyReport.on_time.is_(True)).label("on_time"),
             sa.func.coalesce(sa.func.sum(DailyReport.delay_seconds), 0).label("delay_seconds"),
@@ -83,7 +92,7 @@ async def report_counts(
             DailyReport.user_id.in_(_writers(principal, team_id, User.id)),
             DailyReport.report_date.in_(list(workdays)),
         )
-        .group_by(DailyReport.user_id)
+        .group_by(*grouping)
     )
     if late_starts:
         firsts = (

@@ -5,6 +5,7 @@ turning the small per-user SQL aggregates into rates. Never loops over reports o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -112,6 +113,56 @@ def _calendar_warnings(period: Period) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class ReportTallies:
+    """Per writer and period: the daily-report sums behind the submission figures."""
+
+    writers: Sequence[Any]  # (id, name, team_id, team_name, created_at), sorted by name
+    tallies: dict[tuple[uuid.UUID, int], Tally]  # (writer id, period index) -> sums
+
+    def of(self, user_id: uuid.UUID, period: int = 0) -> Tally:
+        return self.tallies.get((user_id, period), Tally())
+
+
+async def report_tallies(
+    session: AsyncSession,
+    principal: Principal,
+    team_id: uuid.UUID | None,
+    periods: Sequence[tuple[date, date]],
+    through: date,
+    tenant: TenantCalendar,
+) -> ReportTallies:
+    """The one definition of expected and submitted daily reports (§5), for consecutive periods:
+    expected = the workdays of each period up to `through`, on or after the writer's creation day
+    (tenant time), for active reps and managers; submitted = their reports dated on those days.
+    Used by the daily-report analytics (one period) and the weekly KPIs (one period per week)."""
+    start, end = periods[0][0], periods[-1][1]
+    counted = [d for d in calendar.workdays_in(start, end, tenant.overrides) if d <= through]
+    # counted_before[i] = counted workdays before day start+i, so a user whose first expected
+    # day is f expects counted_before[last + 1] - counted_before[f] reports in a period: O(1).
+    counted_days, counted_before = set(counted), [0]
+    for day in calendar.days(start, end):
+        counted_before.append(counted_before[-1] + (day in counted_days))
+    writers = await repo.report_writers(session, principal, team_id)
+    late: list[tuple[uuid.UUID, date]] = []  # writers who joined after the first period began
+    tallies: dict[tuple[uuid.UUID, int], Tally] = {}
+    for w in writers:
+        joined = calendar.local_date(w.created_at, tenant.timezone)
+        if joined > start:
+            late.append((w.id, joined))
+        for i, (first, last) in enumerate(periods):
+            first = max(first, joined)
+            if first <= last:
+                expected = counted_before[(last - start).days + 1] - counted_before[(first - start).days]
+                tallies[(w.id, i)] = Tally(expected)
+    starts = [first for first, _ in periods]
+    rows = await repo.report_counts(session, principal, team_id, counted, late, starts) if writers else []
+    for row in rows:
+        tally = tallies.setdefault((row.user_id, int(row.period)), Tally())
+        tally.submitted, tally.on_time, tally.delay_seconds = row.submitted, row.on_time, int(row.delay_seconds)
+    return ReportTallies(writers, tallies)
+
+
 async def daily_report_stats(
     session: AsyncSession,
     principal: Principal,
@@ -123,27 +174,12 @@ async def daily_report_stats(
     await _check_team(session, principal, team_id)
     days = calendar.workdays_in(period.start, period.end, tenant.overrides)
     through = min(period.end, period.today)
-    counted = [d for d in days if d <= through]
-    # counted_before[i] = counted workdays before day start+i, so a user whose first expected
-    # day is f expects len(counted) - counted_before[f - start] reports: O(1) per user.
-    counted_days, counted_before = set(counted), [0]
-    for day in calendar.days(period.start, period.end):
-        counted_before.append(counted_before[-1] + (day in counted_days))
-    writers = await repo.report_writers(session, principal, team_id)
-    late: list[tuple[uuid.UUID, date]] = []  # writers who joined after the period began
-    expected: dict[uuid.UUID, int] = {}
-    for w in writers:
-        first = max(period.start, calendar.local_date(w.created_at, tenant.timezone))
-        expected[w.id] = len(counted) - counted_before[(first - period.start).days] if first <= through else 0
-        if first > period.start:
-            late.append((w.id, first))
-    rows = await repo.report_counts(session, principal, team_id, counted, late) if writers else []
-    counts = {r.user_id: r for r in rows}
+    found = await report_tallies(session, principal, team_id, [(period.start, period.end)], through, tenant)
+    writers = found.writers
 
     users, teams, total = [], {}, Tally()
     for w in writers:
-        row = counts.get(w.id)
-        tally = Tally(expected[w.id], *((row.submitted, row.on_time, int(row.delay_seconds)) if row else ()))
+        tally = found.of(w.id)
         users.append({"user_id": w.id, "name": w.name, "team_id": w.team_id, **tally.figures()})
         total.add(tally)
         if w.team_id is not None:

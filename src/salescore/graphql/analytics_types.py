@@ -4,14 +4,14 @@ Built from analytics.service's answers, the same figures REST serves."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Self
 
 import strawberry
 from strawberry import Info
 
 from salescore.graphql.context import ctx
-from salescore.graphql.types import Team, User, _one
+from salescore.graphql.types import Customer, Team, User, _one
 
 USAGE = (
     "name",
@@ -140,3 +140,117 @@ class ActionEffectiveness:
             for item in raw["items"]
         ]
         return cls(from_=raw["from"], to=raw["to"], high_activity_days=raw["high_activity_days"], items=items)
+
+
+# --- interaction heatmap (客户互动热力图) ----------------------------------------------------------
+
+
+@strawberry.type(description="A column of the interaction heatmap: a Monday-start week or a weekday.")
+class InteractionHeatColumn:
+    key: str = strawberry.field(description="week: the week's Monday (YYYY-MM-DD); weekday: 1 (Monday) .. 7")
+    label: str = strawberry.field(description="week: the Monday's date; weekday: the day's name")
+    from_: date | None = strawberry.field(
+        name="from", description="First day of the window in this column (a week may be clipped)"
+    )
+    to: date | None = strawberry.field(description="Last day of the window in this column")
+    days: int = strawberry.field(
+        description="Days of the window in this column (< 7: a clipped week; weekday: its occurrences)"
+    )
+
+
+@strawberry.type
+class InteractionHeatCell:
+    col: str = strawberry.field(description="The column key")
+    count: int = strawberry.field(description="Interactions (follow-ups) in this row and column")
+    customers: int | None = strawberry.field(
+        description="Distinct customers touched; rows=rep only (null for rows=customer)"
+    )
+
+
+@strawberry.type
+class InteractionHeatTotal:
+    count: int
+    customers: int = strawberry.field(description="Distinct customers touched")
+
+
+@strawberry.type
+class InteractionHeatColumnTotal(InteractionHeatTotal):
+    col: str
+
+
+@strawberry.type(description="A row of the interaction heatmap: a rep (user) or a customer.")
+class InteractionHeatRow:
+    id: strawberry.ID = strawberry.field(description="The user (rows=rep) or the customer (rows=customer)")
+    rows: strawberry.Private[str]
+    label: str
+    total: int = strawberry.field(description="Interactions of this row over the window")
+    customers: int | None = strawberry.field(
+        description="rows=rep: distinct customers touched over the window"
+    )
+    team_id: strawberry.ID | None = strawberry.field(description="rows=rep: the user's current team")
+    team_name: str | None
+    owner_id: strawberry.ID | None = strawberry.field(description="rows=customer: the customer's owner")
+    owner_name: str | None
+    grade: str | None = strawberry.field(description="rows=customer: the customer's current grade")
+    cells: list[InteractionHeatCell] = strawberry.field(description="One per column, zeros included")
+    last_interaction_at: datetime | None = strawberry.field(
+        description="The row's latest interaction in the window"
+    )
+
+    @strawberry.field(description="rows=rep: the user")
+    async def user(self, info: Info) -> User | None:
+        return await _one(ctx(info).loaders.user, self.id, User) if self.rows == "rep" else None
+
+    @strawberry.field(description="rows=customer: the customer")
+    async def customer(self, info: Info) -> Customer | None:
+        return await _one(ctx(info).loaders.customer, self.id, Customer) if self.rows == "customer" else None
+
+
+@strawberry.type(description="Follow-ups per rep or customer × week or weekday of tenant time.")
+class InteractionHeatmap:
+    from_: date = strawberry.field(name="from", description="First day of the window (tenant time)")
+    to: date = strawberry.field(description="Last day of the window (tenant time)")
+    rows: str = strawberry.field(description="rep | customer")
+    cols: str = strawberry.field(description="week | weekday")
+    timezone: str
+    channels: list[str] | None = strawberry.field(description="The channels counted; null: all")
+    columns: list[InteractionHeatColumn]
+    items: list[InteractionHeatRow]
+    column_totals: list[InteractionHeatColumnTotal] = strawberry.field(
+        description="Per column over every visible interaction matching the filters, also of unlisted rows"
+    )
+    total: InteractionHeatTotal
+    max: int = strawberry.field(description="The largest listed cell count: the top of the colour scale")
+    row_count: int = strawberry.field(
+        description="rows=rep: the listed users; rows=customer: the customers with any interaction"
+    )
+    truncated: bool = strawberry.field(
+        description="rows=customer: more customers had interactions than limit"
+    )
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Self:
+        items = [
+            InteractionHeatRow(
+                id=strawberry.ID(str(i["id"])), rows=raw["rows"], label=i["label"], total=i["total"],
+                customers=i["customers"], team_id=_id(i["team_id"]), team_name=i["team_name"],
+                owner_id=_id(i["owner_id"]), owner_name=i["owner_name"], grade=i["grade"],
+                cells=[InteractionHeatCell(**c) for c in i["cells"]],
+                last_interaction_at=i["last_interaction_at"],
+            )
+            for i in raw["items"]
+        ]
+        return cls(
+            from_=raw["from"], to=raw["to"], rows=raw["rows"], cols=raw["cols"], timezone=raw["timezone"],
+            channels=raw["channels"],
+            columns=[
+                InteractionHeatColumn(
+                    key=c["key"], label=c["label"], from_=c["from"], to=c["to"], days=c["days"]
+                )
+                for c in raw["columns"]
+            ],
+            items=items,
+            column_totals=[InteractionHeatColumnTotal(**t) for t in raw["column_totals"]],
+            total=InteractionHeatTotal(**raw["total"]),
+            max=raw["max"], row_count=raw["row_count"], truncated=raw["truncated"],
+        )

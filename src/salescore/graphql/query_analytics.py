@@ -11,6 +11,7 @@ from typing import Annotated
 import strawberry
 from strawberry import Info
 
+from salescore.analytics import heatmap as heatmap_service
 from salescore.analytics import service as analytics_service
 from salescore.analytics.service import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS
 from salescore.graphql import analytics_types as an
@@ -105,3 +106,46 @@ class AnalyticsQuery:
             raise bad_input(f"horizonDays: between 1 and {MAX_HORIZON_DAYS}", "horizonDays")
         raw = await service_call(c, health_service.grading_accuracy, c.principal, as_of, horizon_days)
         return ht.GradingAccuracy.from_dict(raw)
+
+    @strawberry.field(
+        description="Interaction heatmap 客户互动热力图: follow-ups per rep or customer × week or weekday "
+        "(GET /api/v1/analytics/interaction-heatmap; the same window defaults, limits and visibility)."
+    )
+    async def interaction_heatmap(
+        self,
+        info: Info,
+        rows: Annotated[str, strawberry.argument(description="rep | customer")] = "rep",
+        cols: Annotated[str, strawberry.argument(description="week | weekday")] = "week",
+        from_: Annotated[
+            date | None,
+            strawberry.argument(name="from", description="First day (tenant time); default: 12 weeks "
+                                "(cols=week) or 90 days (cols=weekday) to `to`"),
+        ] = None,
+        to: To = None,
+        team_id: TeamId = None,
+        owner_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this owner's customers")
+        ] = None,
+        channel: Annotated[
+            list[str] | None, strawberry.argument(description="Only these follow-up channels")
+        ] = None,
+        limit: Annotated[
+            int, strawberry.argument(description="rows=customer: the top customers, 1-200")
+        ] = heatmap_service.DEFAULT_LIMIT,
+    ) -> an.InteractionHeatmap:
+        c = ctx(info)
+        raw = await service_call(
+            c,
+            heatmap_service.interaction_heatmap,
+            c.principal,
+            rows=rows,
+            cols=cols,
+            start=from_,
+            end=to,
+            team_id=_id(team_id, "teamId"),
+            owner_id=_id(owner_id, "ownerId"),
+            channels=channel,
+            limit=limit,
+            lang=request_lang(c),
+        )
+        return an.InteractionHeatmap.from_dict(raw)
