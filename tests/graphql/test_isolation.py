@@ -44,7 +44,8 @@ ALIASES = {"owner": "user", "assignee": "user"}
 # Analytics check a team or user filter like REST does (422 there): a user-input error, no figures.
 REFUSED = frozenset(
     {("dailyReportStats", "teamId"), ("actionEffectiveness", "teamId"), ("actionEffectiveness", "userId"),
-     ("interactionHeatmap", "teamId"), ("interactionHeatmap", "ownerId"), ("threeColorBoard", "teamId")}
+     ("interactionHeatmap", "teamId"), ("interactionHeatmap", "ownerId"), ("threeColorBoard", "teamId"),
+     ("kpis", "teamId")}
 )
 FORECAST_PERIOD, FORECAST_MONTH = month_after_next()
 

@@ -58,3 +58,30 @@ async def test_many_boards_in_one_query_are_refused(h: Harness) -> None:
     org = await h.org()
     query = "{ " + " ".join(f"b{i}: threeColorBoard {{ asOf }}" for i in range(26)) + " }"
     assert codes(await gql(h, org.director, query)) == ["QUERY_TOO_COSTLY"]
+
+
+KPIS = """query($weeks: Int!, $groupBy: String!, $asOf: Date) { kpis(weeks: $weeks, groupBy: $groupBy, asOf: $asOf) {
+  asOf groupBy weeks { weekStart weekEnd partial } omitted calendarWarnings
+  groups { key label series { metric points { weekStart value n threshold status unanswered } }
+           monthly { metric points { month value n complete } } } } }"""
+
+
+async def test_kpis_are_the_rest_kpis(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    customer, deal = await deal_of(h, rep)
+    await act(h, rep, customer, deal, at(10, 12), "quote_submitted", amount=10)
+    for actor, group_by in ((org.director, "team"), (rep, "rep"), (org.director, "tenant")):
+        got = (await data(h, actor, KPIS, {"weeks": 3, "groupBy": group_by, "asOf": AS_OF}))["kpis"]
+        r = await h.client.get("/api/v1/analytics/kpis", headers=actor.headers,
+                               params={"weeks": 3, "group_by": group_by, "as_of": AS_OF})
+        rest = r.json()
+        assert [g["key"] for g in got["groups"]] == [g["key"] for g in rest["groups"]]
+        for g_got, g_rest in zip(got["groups"], rest["groups"], strict=True):
+            assert {s["metric"]: [(p["value"], p["n"], p["status"]) for p in s["points"]] for s in g_got["series"]} == {
+                m: [(p["value"], p["n"], p["status"]) for p in points] for m, points in g_rest["series"].items()}
+            assert {s["metric"] for s in g_got["monthly"]} == set(g_rest["monthly"])
+        assert got["omitted"] == rest["omitted"]
+    for variables, field in (({"weeks": 0, "groupBy": "team"}, "weeks"), ({"weeks": 3, "groupBy": "city"}, "groupBy")):
+        body = await gql(h, org.director, KPIS, variables)
+        assert codes(body) == ["BAD_USER_INPUT"] and field in body["errors"][0]["message"]

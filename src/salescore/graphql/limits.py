@@ -11,7 +11,7 @@
   COMPUTED_COST per forecast it runs on top of its objects: one for `forecast` and
   `forecastHeatmap`, one per month for `forecastAccuracy` (a backtest each, up to MAX_MONTHS).
   One request may do the work of REST's largest call (24 months of accuracy), not many copies.
-  The §10 aggregates over a whole window (`threeColorBoard`, `diagnosis`) cost one each.
+  The §10 aggregates over a whole window (`threeColorBoard`, `kpis`, `diagnosis`) cost one each.
 """
 
 from __future__ import annotations
@@ -119,6 +119,7 @@ COMPUTED: dict[str, Callable[[FieldNode, Mapping[str, Any]], int]] = {
     # whole-window aggregates of §10; the quick-screen also backtests last month's forecast
     "threeColorBoard": _one,
     "diagnosis": _one,
+    "kpis": _one,
 }
 
 

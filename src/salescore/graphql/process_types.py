@@ -105,3 +105,83 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value
+
+
+@strawberry.type(description="One week of a KPI")
+class KpiPoint:
+    week_start: date
+    value: float | None = strawberry.field(description="Null when n is 0")
+    n: int = strawberry.field(description="The sample the value is computed over")
+    threshold: float | None
+    status: str | None = strawberry.field(description="ok | alert; null without value or threshold")
+    unanswered: int | None = strawberry.field(description="leadFirstResponseHours only: customers not answered yet")
+
+
+@strawberry.type(description="One month of grading accuracy or forecast deviation")
+class KpiMonth:
+    month: str
+    month_start: date
+    month_end: date
+    value: float | None
+    n: int
+    complete: bool
+
+
+@strawberry.type(description="A metric's points, oldest first")
+class KpiSeries:
+    metric: str
+    points: list[KpiPoint]
+
+
+@strawberry.type(description="A monthly metric's points (groupBy tenant only)")
+class KpiMonthlySeries:
+    metric: str
+    points: list[KpiMonth]
+
+
+@strawberry.type
+class KpiGroup:
+    key: str = strawberry.field(description="'tenant', a user or team id, a region or product line, or 'none'")
+    label: str
+    series: list[KpiSeries]
+    monthly: list[KpiMonthlySeries]
+
+
+@strawberry.type
+class KpiWeek:
+    week_start: date
+    week_end: date
+    partial: bool
+
+
+@strawberry.type(description="Weekly KPI series (GET /api/v1/analytics/kpis)")
+class Kpis:
+    as_of: date
+    group_by: str
+    weeks: list[KpiWeek]
+    settings: JSON = strawberry.field(description="The KPI settings the figures used")
+    calendar_warnings: list[str]
+    omitted: JSON = strawberry.field(description="metric -> why this grouping leaves it out")
+    groups: list[KpiGroup]
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Self:
+        settings = raw["settings"]
+        return cls(
+            as_of=raw["as_of"], group_by=raw["group_by"], calendar_warnings=raw["calendar_warnings"],
+            weeks=[KpiWeek(**w) for w in raw["weeks"]],
+            settings=settings.model_dump(mode="json") if hasattr(settings, "model_dump") else settings,
+            omitted=raw["omitted"],
+            groups=[
+                KpiGroup(
+                    key=g["key"], label=g["label"],
+                    series=[KpiSeries(metric=m, points=[
+                        KpiPoint(week_start=p["week_start"], value=p["value"], n=p["n"], threshold=p["threshold"],
+                                 status=p["status"], unanswered=p.get("unanswered")) for p in points])
+                        for m, points in g["series"].items()],
+                    monthly=[KpiMonthlySeries(metric=m, points=[KpiMonth(**p) for p in points])
+                             for m, points in g["monthly"].items()],
+                )
+                for g in raw["groups"]
+            ],
+        )

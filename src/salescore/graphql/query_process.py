@@ -4,21 +4,25 @@ functions as REST, so the same visibility and the same figures. Bad arguments ar
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, get_args
 
 import strawberry
 from strawberry import Info
 from strawberry.scalars import JSON
 
-from salescore.analytics import board
+from salescore.analytics import board, kpis
 from salescore.analytics import settings as analytics_settings
+from salescore.analytics.scope import GroupBy
 from salescore.diagnosis import measure
 from salescore.diagnosis import service as diagnosis_service
 from salescore.graphql import process_types as pt
-from salescore.graphql.context import ctx
+from salescore.graphql.context import bad_input, ctx
 from salescore.graphql.errors import service_call
 from salescore.graphql.filters import parse_id
 from salescore.graphql.resolve import request_lang
+
+
+GROUPS = get_args(GroupBy)
 
 
 @strawberry.type
@@ -34,6 +38,26 @@ class ProcessQuery:
         team = None if team_id is None else parse_id(team_id, "teamId")
         raw = await service_call(c, board.three_color_board, c.principal, as_of, team)
         return pt.ThreeColorBoard.from_dict(raw)
+
+    @strawberry.field(description="Weekly KPI series, each point with its n (GET /api/v1/analytics/kpis).")
+    async def kpis(
+        self,
+        info: Info,
+        weeks: Annotated[int, strawberry.argument(description="1–26 weeks, the last holding asOf")] = 6,
+        group_by: Annotated[str, strawberry.argument(description="tenant | team | rep | region | product_line")]
+        = "tenant",
+        as_of: Annotated[date | None, strawberry.argument(description="Default: today (tenant time)")] = None,
+        team_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this team's members")] = None,
+    ) -> pt.Kpis:
+        c = ctx(info)
+        if not 1 <= weeks <= kpis.MAX_WEEKS:
+            raise bad_input(f"weeks: between 1 and {kpis.MAX_WEEKS}", "weeks")
+        if group_by not in GROUPS:
+            raise bad_input(f"groupBy: one of {', '.join(GROUPS)}", "groupBy")
+        team = None if team_id is None else parse_id(team_id, "teamId")
+        raw = await service_call(c, kpis.kpis, c.principal, weeks=weeks, group_by=group_by, as_of=as_of,
+                                 team_id=team)
+        return pt.Kpis.from_dict(raw)
 
     @strawberry.field(description="The quick-screen measured on the tenant's data (GET /api/v1/analytics/diagnosis).")
     async def diagnosis(self, info: Info) -> pt.Diagnosis:
