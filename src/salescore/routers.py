@@ -7,12 +7,17 @@ from fastapi import APIRouter
 
 def api_routers() -> list[APIRouter]:
     from salescore.action.router import router as action_templates
+    from salescore.analytics.board_router import router as analytics_board
+    from salescore.analytics.heatmap_router import router as interaction_heatmap
+    from salescore.analytics.kpi_router import router as analytics_kpis
     from salescore.analytics.router import router as analytics
+    from salescore.analytics.process_health_router import router as analytics_process_health
     from salescore.attachment.router import router as attachments
     from salescore.audit.router import router as audit
     from salescore.customer.router import router as customers
     from salescore.daily_report.router import router as daily_reports
     from salescore.delivery.router import router as delivery
+    from salescore.diagnosis.router import router as diagnosis
     from salescore.document.router import router as documents
     from salescore.document.template_router import router as document_templates
     from salescore.events.router import router as events
@@ -53,7 +58,12 @@ def api_routers() -> list[APIRouter]:
         rules,
         knowledge_base,
         analytics,
+        analytics_kpis,
+        analytics_process_health,
+        interaction_heatmap,
+        analytics_board,
         forecast,
+        diagnosis,
         audit,
         events,
         jobs,

@@ -1,6 +1,7 @@
 """Every table, imported here so Alembic and the app see one metadata."""
 
 from salescore.models.action import ActionRecord, ActionTemplate, ActionTemplateVersion
+from salescore.models.analytics import ProcessHealthDay
 from salescore.models.attachment import Attachment, Document, DocumentTemplate
 from salescore.models.automation import Job, Rule, RuleRun, ScheduleMark
 from salescore.models.base import Base
@@ -20,6 +21,7 @@ from salescore.models.tenancy import ApiKey, Team, Tenant, User
 from salescore.models.work import Notification, Todo
 
 __all__ = [
+    "ProcessHealthDay",
     "CustomerSignal",
     "DocumentTemplate",
     "PostMortem",

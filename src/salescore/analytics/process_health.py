@@ -1,0 +1,153 @@
+"""Process health index (过程健康度, §10): per rep per day, 0.4·effective follow-ups + 0.3·objection
+records + 0.3·proposal customization, each normalized to the tenant's 90th percentile of reps over
+the window and capped at 1, scaled to 0–100.
+
+Days are computed in SQL and stored (by the periodic duty for yesterday, or on demand for days a
+request asks about that were never computed); the endpoint aggregates the stored rows. A stored
+day is not recomputed when records are back-dated into it later: the index is what the day's
+figures were when it was computed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salescore.analytics import process_health_repository as repo
+from salescore.analytics import scope
+from salescore.analytics.settings import settings_of
+from salescore.kit import workdays as calendar
+from salescore.kit.errors import Unprocessable
+from salescore.kit.principal import Principal
+from salescore.kit.types import utcnow
+from salescore.tenancy import service as tenancy
+
+WEIGHTS = {"follow_ups": 0.4, "objections": 0.3, "proposals": 0.3}
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+# Windows reach back window_days before `from`; no CRM record predates this, and dates near
+# date.min would overflow in the tenant-time arithmetic.
+FIRST_DAY = date(1970, 1, 1)
+FIGURES = ("follow_ups", "objections", "proposals")
+
+
+async def compute_days(session: AsyncSession, tenant_id: uuid.UUID, days: list[date]) -> None:
+    """Compute and store `days` for the tenant with its current settings (replacing stored rows),
+    and mark them stored. Never commits."""
+    if not days:
+        return
+    tenant = await tenancy.get_tenant(session, tenant_id)
+    conf = settings_of(tenant)
+    definition = repo.Definition(
+        window_days=conf.process_health.window_days,
+        effective_channels=conf.kpis.effective_channels,
+        objection_codes=conf.process_health.objection_codes,
+        proposal_codes=conf.process_health.proposal_codes,
+    )
+    now = utcnow()
+    await repo.replace_days(session, tenant_id, sorted(days), definition, tenant.timezone, now)
+    await repo.mark_stored(session, tenant_id, days, now)
+
+
+def resolve_range(start: date | None, end: date | None, yesterday: date) -> tuple[date, date]:
+    """Defaults: the 30 days to yesterday, or to `to`, or from `from` to yesterday."""
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and day < FIRST_DAY:
+            raise Unprocessable.field(name, f"must not be before {FIRST_DAY.isoformat()}")
+    if end is None:
+        end = yesterday if start is None or start <= yesterday else start
+    if start is None:
+        start = max(FIRST_DAY, end - timedelta(days=DEFAULT_DAYS - 1))
+    if end < start:
+        raise Unprocessable.field("to", "must not be before `from`")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise Unprocessable.field("to", f"the range may span at most {MAX_DAYS} days")
+    return start, end
+
+
+async def process_health(
+    session: AsyncSession,
+    principal: Principal,
+    start: date | None,
+    end: date | None,
+    *,
+    group_by: scope.GroupBy,
+    team_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    tenant = await tenancy.get_tenant(session, principal.tenant_id)
+    yesterday = calendar.local_date(utcnow(), tenant.timezone) - timedelta(days=1)
+    start, end = resolve_range(start, end, yesterday)
+    await scope.check_team(session, principal, team_id)
+    if user_id is not None and not await repo.user_visible(session, principal, user_id):
+        raise Unprocessable.field("user_id", "no user with this id whose figures you may see")
+    # Today is still happening: only days up to yesterday are computed (and so ever stored).
+    through = min(end, yesterday)
+    wanted = list(calendar.days(start, through)) if through >= start else []
+    missing = sorted(set(wanted) - await repo.stored_days(session, principal.tenant_id, wanted))
+    await compute_days(session, principal.tenant_id, missing)
+
+    daily, overall = await repo.group_series(session, principal, start, through, group_by, team_id, user_id)
+    groups = _groups(group_by, daily, overall)
+    labels = await scope.group_labels(session, principal, group_by, [g["key"] for g in groups])
+    for g in groups:
+        g["label"] = labels.get(g["key"], g["key"])
+    groups.sort(key=lambda g: (g["label"], g["key"]))
+    result: dict[str, Any] = {
+        "from": start, "to": end, "through": through if wanted else None, "group_by": group_by,
+        "weights": WEIGHTS, "window_days": settings_of(tenant).process_health.window_days,
+        "computed_days": len(missing), "groups": groups, "reps": None,
+    }
+    if group_by == "rep" or user_id is not None:
+        rows = await repo.rep_days(session, principal, start, through, group_by == "product_line", team_id, user_id)
+        result["reps"] = _reps(rows)
+    return result
+
+
+def _groups(group_by: scope.GroupBy, daily: Any, overall: Any) -> list[dict[str, Any]]:
+    groups: dict[str, dict[str, Any]] = {}
+    for row in overall:
+        key = scope.normal_key(group_by, row.key)
+        groups[key] = {"key": key, "label": key, "mean": round(float(row.mean), 2), "trend": None, "n": row.n,
+                       "series": []}
+    for row in daily:
+        groups[scope.normal_key(group_by, row.key)]["series"].append(
+            {"day": _day(row.day), "index": round(float(row.mean), 2), "n": row.n})
+    for g in groups.values():
+        if g["series"]:
+            g["trend"] = round(g["series"][-1]["index"] - g["series"][0]["index"], 2)
+    return list(groups.values())
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _reps(rows: Any) -> list[dict[str, Any]]:
+    reps: dict[uuid.UUID, dict[str, Any]] = {}
+    for r in rows:
+        rep = reps.setdefault(r.user_id, {"user_id": r.user_id, "name": r.name, "team_id": r.team_id, "days": []})
+        rep["days"].append({
+            "day": r.day,
+            "product_line": r.product_line or None,
+            "index": r.health_index,
+            "follow_ups": r.follow_ups, "objections": r.objections, "proposals": r.proposals,
+            "components": {"follow_ups": round(r.c_follow_ups, 4), "objections": round(r.c_objections, 4),
+                           "proposals": round(r.c_proposals, 4)},
+            "p90": {"follow_ups": r.p90_follow_ups, "objections": r.p90_objections, "proposals": r.p90_proposals},
+            "window_days": r.window_days,
+        })
+    return list(reps.values())
+
+
+def csv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per rep per day (with counts and components) when reps are listed, else per group per day."""
+    if result["reps"] is not None:
+        return [{"user_id": rep["user_id"], "name": rep["name"], **day}
+                for rep in result["reps"] for day in rep["days"]]
+    return [{"group_by": result["group_by"], "key": g["key"], "label": g["label"], "day": point["day"],
+             "index": point["index"], "n": point["n"], "range_mean": g["mean"], "range_trend": g["trend"]}
+            for g in result["groups"] for point in g["series"]]
