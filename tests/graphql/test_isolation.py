@@ -45,7 +45,7 @@ ALIASES = {"owner": "user", "assignee": "user"}
 REFUSED = frozenset(
     {("dailyReportStats", "teamId"), ("actionEffectiveness", "teamId"), ("actionEffectiveness", "userId"),
      ("interactionHeatmap", "teamId"), ("interactionHeatmap", "ownerId"), ("threeColorBoard", "teamId"),
-     ("kpis", "teamId")}
+     ("kpis", "teamId"), ("processHealth", "teamId"), ("processHealth", "userId")}
 )
 FORECAST_PERIOD, FORECAST_MONTH = month_after_next()
 

@@ -3,6 +3,12 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from salescore.models import User
 from tests.analytics.test_three_color_board import AS_OF, act, at, deal_of
 from tests.graphql.gql import codes, data, gql
 from tests.support import Harness
@@ -85,3 +91,38 @@ async def test_kpis_are_the_rest_kpis(h: Harness) -> None:
     for variables, field in (({"weeks": 0, "groupBy": "team"}, "weeks"), ({"weeks": 3, "groupBy": "city"}, "groupBy")):
         body = await gql(h, org.director, KPIS, variables)
         assert codes(body) == ["BAD_USER_INPUT"] and field in body["errors"][0]["message"]
+
+
+HEALTH = """query($from: Date, $to: Date, $groupBy: String!, $user: ID) {
+  processHealth(from: $from, to: $to, groupBy: $groupBy, userId: $user) {
+    from to through groupBy windowDays weights { followUps objections proposals }
+    groups { key label mean trend n series { day index n } }
+    reps { userId name days { day productLine index followUps objections proposals
+           components { followUps objections proposals } p90 { followUps } windowDays } } } }"""
+
+
+async def test_process_health_is_the_rest_one(h: Harness) -> None:
+    org = await h.org()
+    rep = org.reps[0]
+    customer, deal = await deal_of(h, rep)
+    await act(h, rep, customer, deal, at(10, 12), "objection_handled", category="价格")
+    async with h.runtime.sessionmaker() as session:  # the reps existed in October
+        await session.execute(sa.update(User).where(User.tenant_id == uuid.UUID(org.admin.tenant_id))
+                              .values(created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        await session.commit()
+    window = {"from": "2026-10-10", "to": "2026-10-14"}
+    for actor, group_by in ((org.director, "team"), (org.director, "rep"), (rep, "rep")):
+        got = (await data(h, actor, HEALTH, {**window, "groupBy": group_by}))["processHealth"]
+        rest = (await h.client.get("/api/v1/analytics/process-health", headers=actor.headers,
+                                   params={**window, "group_by": group_by})).json()
+        assert [(g["key"], g["mean"], g["trend"], g["n"]) for g in got["groups"]] == [
+            (g["key"], g["mean"], g["trend"], g["n"]) for g in rest["groups"]]
+        assert (got["reps"] is None) == (rest["reps"] is None)
+        if rest["reps"] is not None:
+            assert [(r["userId"], [d["index"] for d in r["days"]]) for r in got["reps"]] == [
+                (r["user_id"], [d["index"] for d in r["days"]]) for r in rest["reps"]]
+    mine = (await data(h, rep, HEALTH, {**window, "groupBy": "rep"}))["processHealth"]
+    assert [r["userId"] for r in mine["reps"]] == [rep.user_id]
+    assert any(d["objections"] == 1 for d in mine["reps"][0]["days"])
+    body = await gql(h, org.director, HEALTH, {**window, "groupBy": "nope"})
+    assert codes(body) == ["BAD_USER_INPUT"] and "groupBy" in body["errors"][0]["message"]

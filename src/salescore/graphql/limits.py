@@ -11,7 +11,7 @@
   COMPUTED_COST per forecast it runs on top of its objects: one for `forecast` and
   `forecastHeatmap`, one per month for `forecastAccuracy` (a backtest each, up to MAX_MONTHS).
   One request may do the work of REST's largest call (24 months of accuracy), not many copies.
-  The §10 aggregates over a whole window (`threeColorBoard`, `kpis`, `diagnosis`) cost one each.
+  The §10 aggregates over a whole window (`threeColorBoard`, `kpis`, `processHealth`, `diagnosis`) cost one each.
 """
 
 from __future__ import annotations
@@ -120,6 +120,7 @@ COMPUTED: dict[str, Callable[[FieldNode, Mapping[str, Any]], int]] = {
     "threeColorBoard": _one,
     "diagnosis": _one,
     "kpis": _one,
+    "processHealth": _one,
 }
 
 

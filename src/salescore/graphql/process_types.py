@@ -185,3 +185,78 @@ class Kpis:
                 for g in raw["groups"]
             ],
         )
+
+
+@strawberry.type(description="The three components (weights, or a day's components or p90s)")
+class HealthFigures:
+    follow_ups: float
+    objections: float
+    proposals: float
+
+
+@strawberry.type
+class HealthPoint:
+    day: date
+    index: float = strawberry.field(description="Mean index of the group's reps that day")
+    n: int = strawberry.field(description="Reps averaged that day")
+
+
+@strawberry.type
+class HealthGroup:
+    key: str
+    label: str
+    mean: float
+    trend: float | None = strawberry.field(description="Last day's mean − first day's mean")
+    n: int
+    series: list[HealthPoint]
+
+
+@strawberry.type
+class HealthRepDay:
+    day: date
+    product_line: str | None
+    index: float
+    follow_ups: int
+    objections: int
+    proposals: int
+    components: HealthFigures
+    p90: HealthFigures
+    window_days: int
+
+
+@strawberry.type
+class HealthRep:
+    user_id: strawberry.ID
+    name: str
+    team_id: strawberry.ID | None
+    days: list[HealthRepDay]
+
+
+@strawberry.type(description="过程健康度 (GET /api/v1/analytics/process-health)")
+class ProcessHealth:
+    from_: date = strawberry.field(name="from")
+    to: date
+    through: date | None
+    group_by: str
+    weights: HealthFigures
+    window_days: int
+    computed_days: int
+    groups: list[HealthGroup]
+    reps: list[HealthRep] | None
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Self:
+        def rep(r: dict[str, Any]) -> HealthRep:
+            days = [HealthRepDay(**{**d, "components": HealthFigures(**d["components"]),
+                                    "p90": HealthFigures(**d["p90"])}) for d in r["days"]]
+            return HealthRep(user_id=strawberry.ID(str(r["user_id"])), name=r["name"],
+                             team_id=None if r["team_id"] is None else strawberry.ID(str(r["team_id"])), days=days)
+
+        return cls(
+            from_=raw["from"], to=raw["to"], through=raw["through"], group_by=raw["group_by"],
+            weights=HealthFigures(**raw["weights"]), window_days=raw["window_days"],
+            computed_days=raw["computed_days"],
+            groups=[HealthGroup(key=g["key"], label=g["label"], mean=g["mean"], trend=g["trend"], n=g["n"],
+                                series=[HealthPoint(**p) for p in g["series"]]) for g in raw["groups"]],
+            reps=None if raw["reps"] is None else [rep(r) for r in raw["reps"]],
+        )

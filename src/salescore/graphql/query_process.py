@@ -10,7 +10,7 @@ import strawberry
 from strawberry import Info
 from strawberry.scalars import JSON
 
-from salescore.analytics import board, kpis
+from salescore.analytics import board, kpis, process_health
 from salescore.analytics import settings as analytics_settings
 from salescore.analytics.scope import GroupBy
 from salescore.diagnosis import measure
@@ -58,6 +58,27 @@ class ProcessQuery:
         raw = await service_call(c, kpis.kpis, c.principal, weeks=weeks, group_by=group_by, as_of=as_of,
                                  team_id=team)
         return pt.Kpis.from_dict(raw)
+
+    @strawberry.field(description="过程健康度 per group per day, with the per-rep drill-down "
+                                  "(GET /api/v1/analytics/process-health; computes and stores missing days).")
+    async def process_health(
+        self,
+        info: Info,
+        from_: Annotated[date | None, strawberry.argument(name="from", description="First day (tenant time)")] = None,
+        to: Annotated[date | None, strawberry.argument(description="Last day; default yesterday")] = None,
+        group_by: Annotated[str, strawberry.argument(description="rep | team | region | product_line | tenant")]
+        = "rep",
+        team_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this team's members")] = None,
+        user_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this rep")] = None,
+    ) -> pt.ProcessHealth:
+        c = ctx(info)
+        if group_by not in GROUPS:
+            raise bad_input(f"groupBy: one of {', '.join(GROUPS)}", "groupBy")
+        team = None if team_id is None else parse_id(team_id, "teamId")
+        user = None if user_id is None else parse_id(user_id, "userId")
+        raw = await service_call(c, process_health.process_health, c.principal, from_, to, group_by=group_by,
+                                 team_id=team, user_id=user)
+        return pt.ProcessHealth.from_dict(raw)
 
     @strawberry.field(description="The quick-screen measured on the tenant's data (GET /api/v1/analytics/diagnosis).")
     async def diagnosis(self, info: Info) -> pt.Diagnosis:
