@@ -11,4 +11,5 @@ from salescore.delivery import handlers as _delivery_handlers  # noqa: F401,E402
 from salescore.health import handlers as _health_handlers  # noqa: F401,E402 - also runs jobs and the weekly regrade
 from salescore.forecast import tasks as _forecast_tasks  # noqa: F401,E402 - also the calibration cache's invalidation
 from salescore.analytics import process_health_tasks as _process_health_tasks  # noqa: F401,E402 - daily index
+from salescore.analytics import process_health_handlers as _process_health_handlers  # noqa: F401,E402
 from salescore.forecast import handlers as _forecast_handlers  # noqa: F401,E402

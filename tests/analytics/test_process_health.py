@@ -217,6 +217,7 @@ async def test_visibility_rep_sees_self_manager_team(h: Harness) -> None:
 
 async def test_periodic_duty_stores_yesterday_once_then_on_demand_fills_the_rest(h: Harness) -> None:
     org = await _oracle_org(h)
+    await h.drain()  # the back-dated follow-ups' events have run: nothing is stale when the duty starts
     tenant = [uuid.UUID(org.admin.tenant_id)]
     just_after = datetime.combine(OCT8, time(0, 30), tzinfo=SH)  # yesterday = 7 Oct
     sessionmaker = h.runtime.sessionmaker
@@ -255,8 +256,8 @@ async def test_p90_zero_gives_any_record_the_full_component(h: Harness) -> None:
     """11 reps with the default 30-day window; one proposal among them: p90 over ten 0s and a 1 is
     the value at position 10·0.9 = 9 (0-based), a 0, so that rep's component is 1 (not a division)."""
     org = await h.org()
-    extra = [await h.add_user(org.admin, "rep", org.teams[0]) for _ in range(5)]
-    reps = [*org.reps, *org.managers, *extra]
+    extra = [await h.add_user(org.admin, "rep", org.teams[0]) for _ in range(7)]
+    reps = [*org.reps, *extra]  # the managers are not in the population: "of reps"
     for rep in reps:
         await created_at(h, rep, LONG_AGO)
     customer = (await h.customer(reps[0]))["id"]
@@ -316,3 +317,53 @@ async def test_bad_input_is_422(h: Harness) -> None:
         assert [e["field"] for e in r.json()["errors"]] == [field], (params, r.text)
     ok = await get(h, org.director, **{"from": "2025-01-01", "to": "2026-01-01"}, group_by="tenant")  # 366 days
     assert ok["computed_days"] == 366
+
+
+async def test_back_dated_records_and_a_new_definition_make_days_recomputed(h: Harness) -> None:
+    org = await _oracle_org(h)
+    await h.drain()
+    a = org.reps[0]
+    before = _reps(await get(h, org.director, **RANGE))[(a.user_id, "2026-10-07", None)]
+    customer = (await h.customer(a))["id"]
+    # logged today for 6 Oct: 7 Oct's window (1–7 Oct) holds it, 8 Oct's (2–8 Oct) too
+    await follow_up(h, a, customer, at(6, 15))
+    await h.drain()
+    body = await get(h, org.director, **RANGE)
+    assert body["computed_days"] == 2
+    after = _reps(body)[(a.user_id, "2026-10-07", None)]
+    assert after["follow_ups"] == before["follow_ups"] + 1
+    # a follow-up logged as it happens touches only today: nothing becomes stale
+    await follow_up(h, a, customer, datetime.now(UTC) - timedelta(minutes=1))
+    await h.drain()
+    assert (await get(h, org.director, **RANGE))["computed_days"] == 0
+
+    # a new window (a director's PUT) applies to every stored day from the next read on
+    r = await h.client.put("/api/v1/analytics/settings", headers=org.director.headers,
+                           json={"process_health": {"window_days": 3}})
+    assert r.status_code == 200, r.text
+    body = await get(h, org.director, **RANGE)
+    assert body["computed_days"] == 2 and body["window_days"] == 3
+    assert {day["window_days"] for rep in body["reps"] for day in rep["days"]} == {3}
+    # other settings leave the stored days alone
+    r = await h.client.put("/api/v1/analytics/settings", headers=org.director.headers,
+                           json={"process_health": {"window_days": 3}, "board": {"green": {"max_customers": 3}}})
+    assert r.status_code == 200
+    assert (await get(h, org.director, **RANGE))["computed_days"] == 0
+
+
+async def test_duty_and_requests_computing_at_once_all_succeed(h: Harness) -> None:
+    """On PostgreSQL the duty and a request used to take marks and rows in opposite orders and deadlock."""
+    import asyncio
+
+    org = await _oracle_org(h)
+    await h.drain()
+    just_after = datetime.combine(OCT8, time(0, 30), tzinfo=SH)
+    results = await asyncio.gather(
+        store_yesterday(h.runtime.sessionmaker, now=just_after, tenant_ids=[uuid.UUID(org.admin.tenant_id)]),
+        *[h.client.get("/api/v1/analytics/process-health", params=RANGE, headers=org.director.headers)
+          for _ in range(3)],
+    )
+    assert all(r.status_code == 200 for r in results[1:]), [r.text for r in results[1:]]
+    assert sum(r.json()["computed_days"] for r in results[1:]) + results[0] == 2  # each day computed once
+    rows = await stored(h, org.admin.tenant_id)
+    assert len(rows) == len({(r.user_id, r.day, r.product_line) for r in rows}) == 6 + 4 + 3

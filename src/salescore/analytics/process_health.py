@@ -3,9 +3,10 @@ records + 0.3·proposal customization, each normalized to the tenant's 90th perc
 the window and capped at 1, scaled to 0–100.
 
 Days are computed in SQL and stored (by the periodic duty for yesterday, or on demand for days a
-request asks about that were never computed); the endpoint aggregates the stored rows. A stored
-day is not recomputed when records are back-dated into it later: the index is what the day's
-figures were when it was computed.
+request asks about that are not stored); the endpoint aggregates the stored rows. A follow-up
+recorded, moved or deleted in the past, or a change of the definition (analytics settings), makes
+the days it affects unstored again (process_health_handlers), so they are recomputed when next
+asked for.
 """
 
 from __future__ import annotations
@@ -31,12 +32,21 @@ MAX_DAYS = 366
 # Windows reach back window_days before `from`; no CRM record predates this, and dates near
 # date.min would overflow in the tenant-time arithmetic.
 FIRST_DAY = date(1970, 1, 1)
-FIGURES = ("follow_ups", "objections", "proposals")
+
+
+async def compute_missing(session: AsyncSession, tenant_id: uuid.UUID, days: list[date]) -> list[date]:
+    """Compute and store those of `days` not stored yet, under the tenant's lock; the days computed."""
+    if not days:
+        return []
+    await repo.lock_days(session, tenant_id)
+    missing = sorted(set(days) - await repo.stored_days(session, tenant_id, days))
+    await compute_days(session, tenant_id, missing)
+    return missing
 
 
 async def compute_days(session: AsyncSession, tenant_id: uuid.UUID, days: list[date]) -> None:
     """Compute and store `days` for the tenant with its current settings (replacing stored rows),
-    and mark them stored. Never commits."""
+    and mark them stored. Callers hold `repo.lock_days`. Never commits."""
     if not days:
         return
     tenant = await tenancy.get_tenant(session, tenant_id)
@@ -87,8 +97,9 @@ async def process_health(
     # Today is still happening: only days up to yesterday are computed (and so ever stored).
     through = min(end, yesterday)
     wanted = list(calendar.days(start, through)) if through >= start else []
-    missing = sorted(set(wanted) - await repo.stored_days(session, principal.tenant_id, wanted))
-    await compute_days(session, principal.tenant_id, missing)
+    missing = []
+    if set(wanted) - await repo.stored_days(session, principal.tenant_id, wanted):
+        missing = await compute_missing(session, principal.tenant_id, wanted)
 
     daily, overall = await repo.group_series(session, principal, start, through, group_by, team_id, user_id)
     groups = _groups(group_by, daily, overall)

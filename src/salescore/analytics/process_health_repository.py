@@ -20,7 +20,6 @@ from salescore.kit.sqlstats import P90, local_start, percentile
 from salescore.kit.types import GUID, UTCDateTime
 from salescore.models import ActionRecord, FollowUp, Opportunity, ProcessHealthDay, ScheduleMark, User
 from salescore.models.analytics import ALL_PRODUCT_LINES
-from salescore.models.daily_report import REPORTING_ROLES
 
 MARK_PREFIX = "process-health:"
 # Integer weights of the index in points: 100 · (0.4·ce + 0.3·co + 0.3·cp), exact in SQL.
@@ -37,8 +36,33 @@ class Definition:
     proposal_codes: Sequence[str]
 
 
+REP = "rep"
+
+
 def mark_key(day: date) -> str:
     return f"{MARK_PREFIX}{day.isoformat()}"
+
+
+async def lock_days(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Serialise the tenant's computations (the daily duty and requests computing missing days):
+    each takes this lock before reading which days are stored, so none deadlocks on the other's
+    marks and rows. SQLite serialises writers itself."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                              {"key": f"process_health:{tenant_id}"})
+
+
+async def forget_days(session: AsyncSession, tenant_id: uuid.UUID, first: date | None = None,
+                      last: date | None = None) -> None:
+    """Drop the marks of stored days from `first` to `last` (all when not given): their rows are
+    recomputed the next time they are asked for (ISO dates sort as text, so a key range is a date range)."""
+    stmt = sa.delete(ScheduleMark).where(ScheduleMark.tenant_id == tenant_id,
+                                         ScheduleMark.key.like(f"{MARK_PREFIX}%"))
+    if first is not None:
+        stmt = stmt.where(ScheduleMark.key >= mark_key(first))
+    if last is not None:
+        stmt = stmt.where(ScheduleMark.key <= mark_key(last))
+    await session.execute(stmt)
 
 
 async def stored_days(session: AsyncSession, tenant_id: uuid.UUID, days: Sequence[date]) -> set[date]:
@@ -82,14 +106,14 @@ def _slices(tenant_id: uuid.UUID, days: Sequence[date], d: Definition, tz: str) 
     every rep in the all-records slice (pl ''), and in each product line slice the reps with a
     counted record on a deal of that line."""
     t = _targets(days, d.window_days, tz)
-    # Active reps and managers (who write daily reports) created by the end of the day, with the
+    # Active reps (SPEC: "the tenant's 90th percentile of reps") created by the end of the day, with the
     # day's window: records are reached from here through their (tenant, user, time) indexes --
     # joining every record to every day instead costs a year's range ~100x more.
     reps = (
         sa.select(t.c.day, t.c.first_day, t.c.starts_at, t.c.ends_at, User.id.label("user_id"))
         .select_from(User)
         .join(t, User.created_at < t.c.ends_at)
-        .where(User.tenant_id == tenant_id, User.is_active.is_(True), User.role.in_(REPORTING_ROLES))
+        .where(User.tenant_id == tenant_id, User.is_active.is_(True), User.role == REP)
         .cte("reps")
     )
 

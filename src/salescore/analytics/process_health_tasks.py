@@ -1,5 +1,5 @@
 """The daily process health index: once a tenant's day is over (tenant time), compute and store it,
-once per tenant and day (the schedule mark `process-health:{date}` is the claim)."""
+once per tenant and day (the schedule mark `process-health:{date}` says it is stored)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from salescore.analytics import process_health
 from salescore.analytics.process_health_repository import mark_key
-from salescore.events.periodic import claim_mark, periodic
+from salescore.events.periodic import periodic
 from salescore.kit.types import utcnow
 from salescore.kit.workdays import local_date
 from salescore.models import ScheduleMark, Tenant
@@ -37,9 +37,8 @@ async def store_yesterday(
         if (tenant_id, mark_key(day)) in done:
             continue
         async with sessionmaker() as session:
-            if await claim_mark(session, tenant_id, mark_key(day), now):
-                await process_health.compute_days(session, tenant_id, [day])
-                computed += 1
+            # the lock, then the check: a request computing the same day meanwhile is waited for
+            computed += bool(await process_health.compute_missing(session, tenant_id, [day]))
             await session.commit()
     return computed
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field, StrictFloat, StrictInt, StringConstraints, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salescore.analytics import process_health_repository
 from salescore.audit.service import record, snapshot
 from salescore.kit.principal import Principal
 from salescore.kit.schemas import InModel
@@ -105,6 +106,10 @@ async def replace(session: AsyncSession, principal: Principal, data: AnalyticsSe
     tenant = await tenancy.get_tenant(session, principal.tenant_id)
     await tenancy.lock_tenant(session, tenant)
     before = snapshot(tenant)
+    old = settings_of(tenant)
+    if old.process_health != data.process_health or old.kpis.effective_channels != data.kpis.effective_channels:
+        # the stored process-health days were computed with the old definition: recompute when asked
+        await process_health_repository.forget_days(session, tenant.id)
     stored: dict[str, Any] = data.model_dump(mode="json")
     tenant.settings = {**(tenant.settings or {}), SETTINGS_KEY: stored}
     await session.flush()
