@@ -141,44 +141,53 @@ async def move(h: Harness, actor: Actor, deal_id: str, stage: str, at: datetime)
 async def test_stage_transition_rate(h: Harness) -> None:
     org = await h.org()
     a, b = org.reps[0], org.reps[1]
-    # Cohort moments: W1 (last day 4 Oct) -> end of 4 Sep; W2 (11 Oct) -> end of 11 Sep.
-    # Success: 终审 or later by the week's end (5 Oct 00:00 / 12 Oct 00:00), or won by then.
+    # SPEC: deals in X at the end of last month that reached Y or later by the end of this month. Both
+    # weeks (last days 4 and 11 Oct) are in October: the cohort moment is the end of 30 Sep for both;
+    # success: 终审 or later (or a win) by the week's end (5 Oct 00:00 / 12 Oct 00:00).
     d1 = await deal(h, a, "样机测试", sh(8, 20), product_line="P1")
-    await move(h, a, d1, "终审", sh(9, 30, 10))  # success in W1 and W2
+    await move(h, a, d1, "终审", sh(10, 2, 10))  # success in W1 and W2
     d2 = await deal(h, a, "样机测试", sh(8, 25), product_line="P1")
     await move(h, a, d2, "签约", sh(10, 8, 10))  # a later stage, in W2 only
     d3 = await deal(h, a, "初谈", sh(8, 1), product_line="P1")
-    await move(h, a, d3, "样机测试", sh(9, 8))  # joins the W2 cohort only
+    await move(h, a, d3, "样机测试", sh(10, 2))  # in 初谈 on 30 Sep: not in the cohort
     r = await h.client.post(f"/api/v1/opportunities/{d3}/win", headers=a.headers,
                             json={"won_at": sh(10, 9).isoformat()})
     assert r.status_code == 200, r.text
     await deal(h, a, "样机测试", sh(8, 10), product_line="P2")  # d4: stays, never succeeds
     d5 = await deal(h, b, "样机测试", sh(8, 15))  # B's, no product line
-    await move(h, b, d5, "报价", sh(9, 10))  # back before the W2 cohort moment
+    await move(h, b, d5, "报价", sh(10, 3))  # moving back is no success
     d6 = await deal(h, a, "样机测试", sh(8, 15))
-    await move(h, a, d6, "终审", sh(9, 30))
+    await move(h, a, d6, "终审", sh(10, 2))
     assert (await h.client.delete(f"/api/v1/opportunities/{d6}", headers=a.headers)).status_code == 204
+    d7 = await deal(h, a, "样机测试", sh(8, 1), product_line="P1")
+    await move(h, a, d7, "终审", sh(10, 10))  # W2 only
+    d8 = await deal(h, a, "样机测试", sh(8, 1), product_line="P2")
+    r = await h.client.post(f"/api/v1/opportunities/{d8}/win", headers=a.headers,
+                            json={"won_at": sh(10, 6).isoformat()})  # a win counts as success (W2)
+    assert r.status_code == 200, r.text
     # A deal without a pipeline follows the tenant's default pipeline's stage order.
     await _execute(h, sa.update(Opportunity).where(Opportunity.id == uuid.UUID(d2)).values(pipeline_id=None))
 
     body = await kpis(h, org.director)
-    # W1 cohort d1 d2 d4 d5 -> d1; W2 cohort d1 d2 d3 d4 -> d1 d2 d3.
-    assert series(body, "stage_transition_rate") == [(0.25, 4), (0.75, 4)]
+    # cohort d1 d2 d4 d5 d7 d8; W1: d1; W2: d1 d2 d7 d8
+    assert series(body, "stage_transition_rate") == [(round(1 / 6, 4), 6), (round(4 / 6, 4), 6)]
     assert statuses(body, "stage_transition_rate") == [(0.65, "alert"), (0.65, "ok")]
     by_rep = await kpis(h, org.director, group_by="rep")
-    assert series(by_rep, "stage_transition_rate", a.user_id) == [(round(1 / 3, 4), 3), (0.75, 4)]
-    assert series(by_rep, "stage_transition_rate", b.user_id) == [(0.0, 1), (None, 0)]
+    assert series(by_rep, "stage_transition_rate", a.user_id) == [(0.2, 5), (0.8, 5)]
+    assert series(by_rep, "stage_transition_rate", b.user_id) == [(0.0, 1), (0.0, 1)]
     by_line = await kpis(h, org.director, group_by="product_line")
-    assert series(by_line, "stage_transition_rate", "P1") == [(0.5, 2), (1.0, 3)]
-    assert series(by_line, "stage_transition_rate", "P2") == [(0.0, 1), (0.0, 1)]
-    assert series(by_line, "stage_transition_rate", "none") == [(0.0, 1), (None, 0)]
-    # Configurable stages X=初谈, Y=样机测试: d3 was in 初谈 from 1 Aug to 8 Sep -- the W1 cohort
-    # (end of 4 Sep), reaching 样机测试 on 8 Sep; at the end of 11 Sep no deal was in 初谈.
+    assert series(by_line, "stage_transition_rate", "P1") == [(round(1 / 3, 4), 3), (1.0, 3)]
+    assert series(by_line, "stage_transition_rate", "P2") == [(0.0, 2), (0.5, 2)]
+    assert series(by_line, "stage_transition_rate", "none") == [(0.0, 1), (0.0, 1)]
+    # a week in September takes its cohort at the end of August: d1 d2 d4 d5 d6(deleted) d7 d8, d3 in 初谈
+    early = await kpis(h, org.director, as_of="2026-09-30", weeks=1)
+    assert series(early, "stage_transition_rate") == [(0.0, 6)]
+    # Configurable stages X=初谈, Y=样机测试: d3 was in 初谈 at the end of 30 Sep and reached 样机测试 on 2 Oct.
     r = await h.client.put("/api/v1/analytics/settings", headers=org.director.headers,
                            json={"kpis": {"stage_from": "初谈", "stage_to": "样机测试"}})
     assert r.status_code == 200, r.text
     body = await kpis(h, org.director)
-    assert series(body, "stage_transition_rate") == [(1.0, 1), (None, 0)]
+    assert series(body, "stage_transition_rate") == [(1.0, 1), (1.0, 1)]
     assert (body["settings"]["stage_from"], body["settings"]["stage_to"]) == ("初谈", "样机测试")
 
 

@@ -70,12 +70,6 @@ def _status(value: float | None, threshold: float | None, at_least: bool) -> str
     return "ok" if healthy else "alert"
 
 
-def month_before(day: date) -> date:
-    """The same day of the previous calendar month (its last day when that month is shorter)."""
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    return date(year, month, min(day.day, months.monthrange(year, month)[1]))
-
-
 async def kpis(
     session: AsyncSession,
     principal: Principal,
@@ -186,8 +180,10 @@ async def _stage_rows(
     session: AsyncSession, principal: Principal, who: Any, group_by: GroupBy, periods: list[sqlstats.Bucket],
     conf: KpiSettings, tz: str,
 ) -> list[Any]:
-    """Cohort per week: the end of the same day a month before the week's last day; success by the
-    week's end. Stage order comes from each deal's pipeline (none: the tenant's default)."""
+    """Cohort per week: the deals in stage X at the end of the calendar month before the one holding
+    the week's last day (SPEC: "at the end of last month"); success: Y or later by the week's end
+    ("by the end of this month", so far). Stage order comes from each deal's pipeline (none: the
+    tenant's default)."""
     pipelines = await repo.pipelines(session, principal.tenant_id)
     live_defaults = [p.id for p in pipelines if p.is_default and p.deleted_at is None]
     goals = []
@@ -196,7 +192,7 @@ async def _stage_rows(
         if conf.stage_to in codes:
             goals += [(p.id, code) for code in codes[codes.index(conf.stage_to):]]
     cohorts = repo.cohort_table([
-        (b.first, sqlstats.local_start(month_before(b.last) + timedelta(days=1), tz), b.ends_at) for b in periods
+        (b.first, sqlstats.local_start(b.last.replace(day=1), tz), b.ends_at) for b in periods
     ])
     return list(await repo.stage_transitions(
         session, principal, who, group_by, cohorts, stage_from=conf.stage_from, goals=goals,
