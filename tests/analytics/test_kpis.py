@@ -101,6 +101,9 @@ async def test_lead_first_response_hours(h: Harness) -> None:
     await follow_up(h, b, b2, "call", sh(10, 12, 9))
     gone = await customer(h, b, sh(10, 6, 9))
     assert (await h.client.delete(f"/api/v1/customers/{gone}", headers=b.headers)).status_code == 204
+    # entered as an existing customer, not a lead: no lead response, even answered after 30 h
+    known = await customer(h, b, sh(10, 6, 9), lifecycle="customer")
+    await follow_up(h, b, known, "call", sh(10, 7, 15))
 
     body = await kpis(h, org.director)
     assert series(body, "lead_first_response_hours") == [(median([3, 1.5, 10, 2]), 4), (median([0, 0.75]), 2)]

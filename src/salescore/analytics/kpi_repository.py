@@ -31,6 +31,9 @@ IMPORTED = "import"
 EPSILON_HOURS = 1e-6
 
 
+LEAD = "lead"  # SPEC: customers created as leads
+
+
 def _in_week(weeks: sa.CTE, moment: Any) -> sa.ColumnElement[bool]:
     return sa.and_(weeks.c.starts_at <= moment, moment < weeks.c.ends_at)
 
@@ -55,7 +58,7 @@ async def first_response(
     session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE, *,
     until: datetime, channels: Sequence[str],
 ) -> Sequence[sa.Row[Any]]:
-    """Per (week, key) over the customers created in the week (not deleted), grouped by owner:
+    """Per (week, key) over the customers created as leads in the week (not deleted), grouped by owner:
     (first, key, customers, answered, sales_answered, median) -- answered: customers with an
     effective follow-up before `until`; sales_answered: those not of a store team; median: the
     median hours from creation to that first follow-up (clamped at 0) over the answered."""
@@ -78,7 +81,7 @@ async def first_response(
         .join(weeks, _in_week(weeks, c.created_at))
         .join(who, who.c.user_id == c.owner_id)
         .outerjoin(customer_team, sa.and_(customer_team.tenant_id == c.tenant_id, customer_team.id == c.team_id))
-        .where(c.tenant_id == principal.tenant_id, c.deleted_at.is_(None))
+        .where(c.tenant_id == principal.tenant_id, c.deleted_at.is_(None), c.created_lifecycle == LEAD)
         .subquery("lead_base")
     )
     hours = sa.case(

@@ -25,13 +25,14 @@ computed over (value null when n is 0), the threshold it is held to and its stat
 metric has no threshold). Thresholds, stages and channels come from the tenant's analytics settings (`kpis`),
 reported under `settings`.
 
-- `lead_first_response_hours`: customers created in the week (not deleted) -> median hours from creation to
+- `lead_first_response_hours`: customers created as leads (lifecycle `lead` at creation) in the week (not
+  deleted) -> median hours from creation to
   their first follow-up on an effective channel (call, visit, meeting, wechat by default) by the end of
   `as_of`, clamped at 0; n = customers with one, `unanswered` = those without. Alert above
   `first_response_hours_store` (0.5 h) when every counted customer is a store team's (the customer's team,
   else the owner's), else above `first_response_hours_sales` (4 h). Grouped by the customer's owner.
-- `stage_transition_rate`: cohort = deals (not deleted) whose stage at the end of the same day one month
-  before the week's last day was `stage_from` (样机测试); success = moved into `stage_to` (终审) or a later
+- `stage_transition_rate`: cohort = deals (not deleted) whose stage at the end of the month before the
+  week's last day's month was `stage_from` (样机测试); success = moved into `stage_to` (终审) or a later
   stage of the deal's pipeline after that moment and by the week's end, or won by then. value = successes / n;
   alert below `min_stage_transition_rate` (0.65). Grouped by the deal's owner / product line.
 - `action_compliance_rate`: deals (not deleted) moved between stages by a person (via api or action) in the

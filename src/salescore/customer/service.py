@@ -60,6 +60,7 @@ async def create_customer(session: AsyncSession, principal: Principal, data: Cus
         team_id=await _team_for(session, principal, data.team_id, owner.team_id),
         created_at=data.created_at or now,
         updated_at=now,
+        created_lifecycle=values.get("lifecycle") or "lead",
         **values,
     )
     session.add(customer)

@@ -36,6 +36,9 @@ class Customer(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(GUID)
     team_id: Mapped[uuid.UUID | None] = mapped_column(GUID)
     lifecycle: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="lead")
+    # The lifecycle the customer was created with: lead response (§10) counts customers created as leads.
+    created_lifecycle: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="lead",
+                                                   server_default="lead")
     source: Mapped[str | None] = mapped_column(sa.String(100))
     annual_purchase: Mapped[Decimal | None] = mapped_column(sa.Numeric(18, 2))
     requirements: Mapped[dict[str, bool]] = mapped_column(JSONType, nullable=False, default=dict)
