@@ -17,7 +17,7 @@ from salescore.demo.actions import act, action_rows
 from salescore.demo.data import Country, Industry, TeamSpec
 from salescore.demo.deal_story import walk_deal
 from salescore.demo.profile import annual_purchase, contacts, legacy_grade
-from salescore.demo.generate import Batch, Member, Row, Weighted
+from salescore.demo.generate import CST, Batch, Member, Row, Weighted
 from salescore.demo.work import todos_and_cards
 
 if TYPE_CHECKING:
@@ -29,6 +29,13 @@ LIFECYCLE_PICK = Weighted(data.LIFECYCLES)
 MEMBER_LIFECYCLE_PICK = Weighted((("customer", 60), ("prospect", 25), ("lead", 10), ("lost", 5)))
 FU_SHARE = {"lead": 0.4, "prospect": 1.0, "customer": 1.5, "lost": 0.6}
 DEAL_SHARE = {"lead": 0.1, "prospect": 1.0, "customer": 2.2, "lost": 1.0}
+DORMANT = 0.12  # share of established sales customers that went quiet
+DORMANT_DAYS = (95, 150)  # how long ago they went quiet
+DORMANT_DEAL_GAP = 45  # days between a dormant customer's last deal milestone and its going quiet
+DORMANT_ROLES = ("technical", "procurement", "finance")  # a full decision chain, as A customers have
+RECENT_LEADS = 0.6
+SALES_RESPONSE_HOURS = 4.0  # median hours from a new lead to its first call, for a typical rep
+STORE_RESPONSE_MINUTES = 12.0
 OPEN_STAGE = Weighted(((0, 35), (1, 30), (2, 20), (3, 15)))
 LOST_STAGE = Weighted(((0, 30), (1, 35), (2, 20), (3, 15)))
 REPEAT_DEAL = Weighted((("open", 50), ("won", 35), ("lost", 15)))
@@ -77,6 +84,7 @@ class Account:
     contact_ids: list[str] = field(default_factory=list)
     follow_ups: list[Row] = field(default_factory=list)
     requirements_known: bool = False
+    quiet_since: datetime | None = None  # a dormant customer: no follow-up from then on
     # (kind, when, deal id, follow-up id): demo → owner's todo; tech / finance → a colleague's todo
     tasks: list[tuple[str, datetime, Any, Any]] = field(default_factory=list)
 
@@ -94,13 +102,16 @@ class Account:
     def follow_up(
         self, day: date, summary: str, actions: list[dict[str, Any]] | None = None, *,
         deal_id: Any = None, channel: str | None = None, user: Member | None = None,
+        at: datetime | None = None,
     ) -> Row:
+        """A follow-up on `day` in working hours, or at the moment `at` (a reply some hours after
+        what it answers, a call soon after the customer was entered); never after the anchor."""
         g, rng = self.generator, self.generator.rng
         user = user or self.owner
         # Entered in the app, by an integration or imported; the author's daily report may list it
         # later (reports.ReportBook.claim), which makes it a daily_report follow-up.
         r = rng.random()
-        occurred = g.work_moment(day)
+        occurred = g.work_moment(day) if at is None else min(at, g.anchor)
         via = "app" if r < 0.88 else "api" if r < 0.94 else "import"
         late = {"app": rng.expovariate(1 / (0.7 * user.lateness)), "api": rng.uniform(0.02, 0.2),
                 "import": 24 * rng.uniform(3, 30)}[via]
@@ -167,34 +178,51 @@ def build_account(acct: Account, batch: Batch) -> None:
     if zhang and lifecycle == "customer":
         lifecycle = "prospect"
     in_pool = lifecycle in ("lead", "lost") and rng.random() < 0.12
-    created_day = g.days_ago(1, 240) if lifecycle == "lead" else g.days_ago(30, 900)
+    # An established customer that went quiet months ago and keeps the A grade its last activity
+    # earned (the board's green check): won deals only, all of them well before it went quiet.
+    dormant = (lifecycle == "customer" and not acct.member and not zhang and acct.team.kind == "sales"
+               and rng.random() < DORMANT)
+    if lifecycle == "lead":  # new leads keep coming: about half of them entered in the last six weeks
+        created_day = g.days_ago(1, 42) if rng.random() < RECENT_LEADS else g.days_ago(42, 240)
+    else:
+        created_day = g.days_ago(30, 900)
 
     expected_deals = scale.deals / scale.customers * DEAL_SHARE[lifecycle] / DEAL_NORM
     n_deals = int(expected_deals * rng.uniform(0.4, 1.6) + rng.random())
     if lifecycle == "customer":
         n_deals = max(1, n_deals)
     gaps = MEMBER_GAPS if acct.member else GAPS
-    plans = [_plan_deal(g, lifecycle, gaps, first=k == 0, zhang=zhang) for k in range(n_deals)]
-    if plans:
+    plans = [_plan_deal(g, lifecycle, gaps, first=k == 0 or dormant, zhang=zhang) for k in range(n_deals)]
+    quiet_since = g.anchor - timedelta(days=rng.uniform(35, 90)) if in_pool else None
+    if dormant:
+        quiet_since = g.anchor - timedelta(days=rng.uniform(*DORMANT_DAYS))
+        _before(plans, quiet_since.astimezone(CST).date() - timedelta(days=DORMANT_DEAL_GAP))
+        acct.requirements_known = True
+    if plans and acct.member:  # entered when first walking in, a few days before buying
+        created_day = min(p.days[0] for p in plans) - timedelta(days=rng.randint(1, 3))
+    elif plans:
         created_day = min(created_day, min(p.days[0] for p in plans) - timedelta(days=rng.randint(1, 30)))
     created_at = g.work_moment(created_day)
-    acct.contacts = contacts(acct, lifecycle, created_at)
+    acct.contacts = contacts(acct, lifecycle, created_at, roles=DORMANT_ROLES if dormant else ())
     acct.contact_ids = [str(c["id"]) for c in acct.contacts]
+    contacted = _first_contact(acct, created_at) if created_at >= g.window_start else False
 
     deals = [_deal(acct, plan, batch) for plan in plans]
     spans = [(d["created_at"], d["won_at"] or d["lost_at"] or g.anchor, d["id"]) for d in deals]
     milestones = len(acct.follow_ups)
     target = scale.follow_ups / scale.customers * FU_SHARE[lifecycle] / FU_NORM * rng.uniform(0.3, 1.7)
-    quiet_since = g.anchor - timedelta(days=rng.uniform(35, 90)) if in_pool else None
     if lifecycle == "lost" and deals:
         quiet_since = max(d["lost_at"] or d["created_at"] for d in deals) + timedelta(days=15)
+    acct.quiet_since = quiet_since if dormant else None
     start = max(created_at, g.window_start)
     g.follow_ups_owed += (scale.follow_ups - g.reports.budget_cut) / scale.customers
     affordable = g.follow_ups_owed - g.follow_ups_made - milestones
-    everyday = max(0 if plans else 1, min(round(target) - milestones, round(affordable)))
+    everyday = max(0 if plans or contacted else 1, min(round(target) - milestones, round(affordable)))
     for k in range(everyday):
         day = g.pick_day(start, quiet_since)
-        _everyday_follow_up(acct, day, first=k == 0 and not plans, spans=spans, zhang=zhang)
+        if day <= created_at.astimezone(CST).date() and contacted:
+            continue  # the day it was entered is its first call's
+        _everyday_follow_up(acct, day, first=k == 0 and not plans and not contacted, spans=spans, zhang=zhang)
 
     g.follow_ups_made += len(acct.follow_ups)
     g.reports.claim(acct, deals)  # before anything reads recorded_at: a claimed one is recorded later
@@ -231,6 +259,37 @@ def build_account(acct: Account, batch: Batch) -> None:
     batch["action_records"].extend(action_rows(g, acct.follow_ups))
     g.reports.remember(acct, batch["customers"][-1], deals)
     todos_and_cards(acct, batch["customers"][-1], deals, batch, in_pool=in_pool)
+
+
+def _before(plans: list[DealPlan], last: date) -> None:
+    """Move a dormant customer's deals back in time, keeping their rhythm, to end by `last`."""
+    for plan in plans:
+        shift = max(timedelta(0), max(plan.days) - last)
+        plan.days = [day - shift for day in plan.days]
+        plan.end = plan.end - shift if plan.end else None
+
+
+def _first_contact(acct: Account, created_at: datetime) -> bool:
+    """The first effective follow-up of a customer entered in the window (the KPI lead response):
+    a store walk-in is served on the spot, a sales lead called within hours -- later by the
+    slower reps, the next morning when it came in late. False when the call is still due."""
+    g, rng = acct.generator, acct.generator.rng
+    if acct.team.kind == "store":
+        moment = created_at + timedelta(minutes=int(rng.expovariate(1 / STORE_RESPONSE_MINUTES)))
+        summary, channel, actions = acct.say(rng.choice(phrases.STORE_FIRST_SUMMARIES)), "visit", []
+    else:
+        hours = rng.lognormvariate(0, 1.0) * SALES_RESPONSE_HOURS * acct.owner.lateness
+        moment = created_at + timedelta(minutes=int(hours * 60))
+        local = moment.astimezone(CST)
+        if local.hour >= 19 or local.hour < 8:  # after hours: first thing on the next morning
+            day = local.date() + timedelta(days=1 if local.hour >= 19 else 0)
+            moment = g.at(day, 9, rng.randint(0, 11) * 5)
+        summary, channel = acct.say(rng.choice(phrases.NEW_LEAD_SUMMARIES)), "call"
+        actions = [act("phone_new_customer", count=1)]
+    if moment >= g.anchor:
+        return False
+    acct.follow_up(moment.astimezone(CST).date(), summary, actions, channel=channel, at=moment)
+    return True
 
 
 def _plan_deal(

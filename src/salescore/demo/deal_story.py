@@ -10,15 +10,16 @@ deal's timestamps are those follow-ups' occurred_at; its key evidence climbs alo
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salescore.demo import data, phrases
 from salescore.demo.actions import act
 from salescore.demo.evidence import climb
-from salescore.demo.generate import Batch, Row, Weighted
+from salescore.demo.generate import CST, Batch, Row, Weighted
 from salescore.demo.stages import DEFAULT_STAGES, HOSPITAL_SHARE, HOSPITAL_STAGES, StageTrail
+from salescore.kit.workdays import add_workdays
 
 if TYPE_CHECKING:
     from salescore.demo.activity import Account, DealPlan
@@ -33,11 +34,19 @@ DEAL_SUFFIXES = ("项目", "采购", "改造项目", "年度框架")
 DECIDERS = ("technical", "procurement", "executive", "finance")
 # revision: a reworked proposal late in the deal, so proposal_sent is also seen shortly before wins.
 RICH_ODDS = {
-    "tech": 0.5, "competitor": 0.4, "objection": 0.3, "executive": 0.4, "payment": 0.7, "revision": 0.5,
+    "tech": 0.5, "competitor": 0.4, "objection": 0.3, "executive": 0.4, "payment": 0.96, "revision": 0.5,
 }
 LEAN_ODDS = {
-    "tech": 0.4, "competitor": 0.25, "objection": 0.1, "executive": 0.25, "payment": 0.5, "revision": 0.3,
+    "tech": 0.4, "competitor": 0.25, "objection": 0.1, "executive": 0.25, "payment": 0.96, "revision": 0.3,
 }
+# Quote confirmation: share of the deals left at 报价 whose customer confirms at all; of the
+# confirmations, those within hours (< CONFIRM_FAST), after one to three days (< CONFIRM_SLOW), later.
+CONFIRM_AT_QUOTE = 0.75
+CONFIRM_FAST, CONFIRM_SLOW = 0.8, 0.95
+# Workdays from signing to the first payment: mostly within a week, some slow.
+PAYMENT_WORKDAYS = Weighted((
+    (lambda rng: rng.randint(2, 6), 62), (lambda rng: rng.randint(7, 9), 14), (lambda rng: rng.randint(10, 20), 24),
+))
 
 
 def money_text(amount: Decimal, currency: str) -> str:
@@ -68,6 +77,14 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
         if day >= g.today:
             return None
         row = acct.follow_up(day, summary, actions, deal_id=deal_id, **kw)
+        touched.append(row)
+        return row
+
+    def fu_at(moment: datetime, summary: str, actions: list[dict[str, Any]] | None = None,
+              **kw: Any) -> Row | None:
+        if moment >= g.anchor:
+            return None
+        row = acct.follow_up(moment.astimezone(CST).date(), summary, actions, deal_id=deal_id, at=moment, **kw)
         touched.append(row)
         return row
 
@@ -122,10 +139,20 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
         if not hospital:
             trail.move("报价", quote, "action")
         stamps["quote_submitted_at"] = quote["occurred_at"] if quote else None
-        # 签约 requires a confirmed quote: a deal that reaches signing always had one.
-        if (k >= 2 and (k >= 4 or rng.random() < 0.9)) or (k == 1 and rng.random() < 0.3):
-            hi = d[2] if k >= 2 else d[1] + timedelta(days=7)
-            confirm = fu(between(d[1], hi), say(actions_text["quote_confirmed"]), [act("quote_confirmed")])
+        # 签约 requires a confirmed quote: a deal that reaches signing always had one. Most
+        # customers confirm within hours, some after a day or three, a deal left at 报价 often
+        # never (the board's red check); a reply not yet due by the anchor has not come.
+        confirms = k >= 4 or (k >= 2 and rng.random() < 0.9) or (k == 1 and rng.random() < CONFIRM_AT_QUOTE)
+        if quote is not None and confirms:
+            text, actions = say(actions_text["quote_confirmed"]), [act("quote_confirmed")]
+            speed = rng.random()
+            if speed < CONFIRM_FAST:
+                confirm = fu_at(quote["occurred_at"] + timedelta(minutes=rng.randint(20, 8 * 60)), text, actions,
+                                channel=rng.choice(("wechat", "call", "email")))
+            else:
+                hi = d[2] if k >= 2 else d[1] + timedelta(days=10)
+                day = d[1] + timedelta(days=rng.randint(1, 3)) if speed < CONFIRM_SLOW else between(d[1], hi)
+                confirm = fu(min(day, hi - timedelta(days=1)) if k >= 2 else day, text, actions)
             stamps["quote_confirmed_at"] = confirm["occurred_at"] if confirm else None
     if k >= 2:
         if industry.name == "精密模具":
@@ -181,8 +208,10 @@ def walk_deal(acct: Account, plan: DealPlan, amount: Decimal, batch: Batch) -> R
             trail.move("签约", signed, "action")
         stamps["contract_signed_at"] = stamps["won_at"] = signed["occurred_at"] if signed else None
         if rng.random() < odds["payment"]:
+            # The first payment, in workdays after the signing (the board's yellow check): one not
+            # due before today has not arrived yet.
             paid = (amount * Decimal(rng.choice(("0.3", "0.5", "1")))).quantize(Decimal(1))
-            row = fu(d[4] + timedelta(days=rng.randint(10, 60)),
+            row = fu(add_workdays(d[4], PAYMENT_WORKDAYS(rng)(rng)),
                      say(actions_text["payment_received"], amount=money_text(paid, acct.currency)),
                      [act("payment_received", amount=int(paid))], channel="wechat")
             if row:

@@ -79,6 +79,12 @@ NEW_LEAD_SUMMARIES = (
     "官网询盘回电，客户需求还比较模糊，先发产品目录。",
 )
 
+STORE_FIRST_SUMMARIES = (
+    "到店咨询{product}，试用后加了微信，已登记会员资料。",
+    "到店体验{product}，店员讲解使用方法，客户留下联系方式。",
+    "到店挑选{product}，介绍会员权益，客户办理会员。",
+)
+
 ACTION_SUMMARIES = {
     "proposal_sent": "发送{product}方案，客户核心诉求：{core_need}。",
     "quote_submitted": "提交{product}正式报价，金额{amount}，客户需要内部比价。",

@@ -16,18 +16,20 @@ if TYPE_CHECKING:
 ROLE_PICK = Weighted(data.ROLE_WEIGHTS)
 
 
-def contacts(acct: Account, lifecycle: str, created_at: datetime) -> list[Row]:
+def contacts(acct: Account, lifecycle: str, created_at: datetime, roles: tuple[str, ...] = ()) -> list[Row]:
+    """The customer's contacts: one per decision role drawn (a role drawn twice makes an `other`),
+    `roles` always among them."""
     g, rng = acct.generator, acct.generator.rng
     if acct.member:
         specs = [(acct.short, "本人", "user")]
     else:
         n = {"lead": (1, 2), "prospect": (1, 3), "customer": (2, 4), "lost": (1, 3)}[lifecycle]
-        roles: list[str] = []
-        for _ in range(rng.randint(*n)):
+        drawn = list(roles)
+        for _ in range(max(0, rng.randint(*n) - len(drawn))):
             role = ROLE_PICK(rng)
-            roles.append(role if role not in roles else "other")
+            drawn.append(role if role not in drawn else "other")
         specs = []
-        for role in roles:
+        for role in drawn:
             titles = acct.industry.titles.get(role) or ("联系人",)
             name = rng.choice(acct.country.people) if acct.country else g.person()
             specs.append((name, rng.choice(titles), role))

@@ -122,6 +122,8 @@ class ReportBook:
             report = self.reports.get((fu["user_id"], fu["occurred_at"].astimezone(CST).date()))
             if report is None or len(report.items) >= report.n_items or rng.random() >= self.claim_odds:
                 continue
+            if fu["occurred_at"] > report.submitted_at:  # a late-evening reply after the report went in
+                continue
             fu["created_via"] = "daily_report"
             fu["recorded_at"] = fu["created_at"] = fu["updated_at"] = report.submitted_at
             report.items.append(_item(fu, timed=True))
@@ -142,7 +144,8 @@ class ReportBook:
         moments = [f["occurred_at"] for f in acct.follow_ups]
         first = min(moments, default=customer["created_at"])
         until = g.anchor
-        if customer["grade"] == "A" and moments and max(moments) < g.anchor - timedelta(days=30):
+        quiet = customer["grade"] == "A" and moments and max(moments) < g.anchor - timedelta(days=30)
+        if moments and (quiet or acct.quiet_since is not None):  # gone quiet: no report mentions it since
             until = max(moments)
         ref = CustomerRef(
             acct.id, acct.short, acct.industry, customer["lifecycle"] == "lead", first, until, _contact(acct),

@@ -15,6 +15,7 @@ import unicodedata
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,7 +36,6 @@ from salescore.models import (
     Customer,
     CustomerSignal,
     DailyReport,
-    Event,
     Evidence,
     FollowUp,
     Notification,
@@ -162,7 +162,7 @@ async def _seed(session: AsyncSession, settings: Settings, *, seed: int, scale: 
             print(f"  {counts['customers']}/{total} customers, {counts['follow_ups']} follow-ups, "
                   f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     await _insert(session, CustomerSignal, tally.counters())
-    await _grade(session, tenant.id)
+    await _grade(session, tenant.id, generator.anchor)
     await _reset_calibration(session, tenant.id)
     return report
 
@@ -177,22 +177,12 @@ async def _reset_calibration(session: AsyncSession, tenant_id: uuid.UUID) -> Non
         raise RuntimeError("signup created no win_calibrations row for the demo tenant")
 
 
-async def _grade(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    """Grade the demo customers as a running tenant would have them: the bulk-loaded records get the
-    attribute history the health indicators read, then one whole-tenant regrade. The grades are the
-    tenant's starting point, not news: their events are marked processed, so starting the demo does
-    not fire the grade rules for every customer at once."""
-    from salescore.health.history import backfill
-    from salescore.health.service import recompute_tenant
+async def _grade(session: AsyncSession, tenant_id: uuid.UUID, anchor: datetime) -> None:
+    """Grade the demo customers as a running tenant would have them (demo/grades.py): each as of
+    its last change, with the attribute history the health indicators read."""
+    from salescore.demo.grades import grade
 
-    connection = await session.connection()
-    await connection.run_sync(backfill)
-    await recompute_tenant(session, tenant_id)
-    await session.execute(
-        sa.update(Event)
-        .where(Event.tenant_id == tenant_id, Event.type == "customer.grade_changed", Event.processed_at.is_(None))
-        .values(processed_at=utcnow())
-    )
+    await grade(session, tenant_id, anchor)
 
 
 async def _pipelines(session: AsyncSession, tenant_id: uuid.UUID) -> DemoPipelines:
