@@ -221,3 +221,28 @@ async def test_bad_input_and_csv(h: Harness) -> None:
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert [row["check"] for row in rows] == ["red", "yellow", "green"]
     assert rows[0]["status"] == "ok" and rows[0]["value"] == "" and rows[2]["value"] == "0"
+
+
+async def test_red_boundary_is_exact_on_both_engines(h: Harness) -> None:
+    """A confirmation exactly `confirm_hours` after the quote is in time (timestamps are compared, not
+    floats: SQLite's julianday arithmetic put 2 h a hair over 2 h)."""
+    org = await h.org()
+    rep = org.reps[0]
+    settings = (await h.client.get("/api/v1/analytics/settings", headers=org.director.headers)).json()
+    settings["board"]["red"]["confirm_hours"] = 2
+    assert (await h.client.put("/api/v1/analytics/settings", json=settings,
+                               headers=org.director.headers)).status_code == 200
+    on_time, late = await deal_of(h, rep), await deal_of(h, rep)
+    for (customer, deal), confirm in ((on_time, at(10, 12, 12, 7)), (late, at(10, 12, 12, 8))):
+        await act(h, rep, customer, deal, at(10, 12, 10, 7), "quote_submitted", amount=1)
+        await act(h, rep, customer, deal, confirm, "quote_confirmed")
+    red = (await board(h, rep, as_of=AS_OF))["red"]
+    assert (red["sample_size"], red["unconfirmed"], red["ids"]) == (2, 1, [late[1]])
+
+
+async def test_csv_cells_are_never_formulas(h: Harness) -> None:
+    from salescore.kit.csvexport import csv_response
+
+    body = csv_response([{"name": "=HYPERLINK(\"http://x\")", "n": -3, "label": "-负责人", "ids": ["@a"]}], "x").body
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "-3", "'-负责人", "'@a"]

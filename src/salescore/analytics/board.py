@@ -80,10 +80,7 @@ async def three_color_board(
 
     return {
         "as_of": as_of, "team_id": team_id,
-        "calendar_warnings": [
-            f"no statutory workday calendar for {year} yet: Monday–Friday (plus tenant overrides) used"
-            for year in calendar.unknown_years(first_day, as_of)
-        ],
+        "calendar_warnings": calendar.calendar_warnings(first_day, as_of),
         "red": red, "yellow": yellow, "green": green,
     }
 

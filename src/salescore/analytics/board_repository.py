@@ -12,10 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salescore.analytics.scope import team_members
 from salescore.kit.principal import Principal
-from salescore.kit.sqlstats import MEDIAN, day_table, hours_between, percentile
+from salescore.kit.dialect import add_seconds
+from salescore.kit.sqlstats import MEDIAN, day_table, percentile
 from salescore.kit.visibility import owner_visible
-from salescore.models import ActionRecord, Customer, FollowUp, GradeChange, Opportunity, User
+from salescore.models import ActionRecord, Customer, FollowUp, GradeChange, Opportunity
 
 QUOTE_SUBMITTED, QUOTE_CONFIRMED = "quote_submitted", "quote_confirmed"
 CONTRACT_SIGNED, PAYMENT_RECEIVED = "contract_signed", "payment_received"
@@ -28,11 +30,7 @@ def _deals(principal: Principal, team_id: uuid.UUID | None) -> sa.Select[Any]:
         Opportunity.deleted_at.is_(None),
         owner_visible(principal, Opportunity.owner_id),
     )
-    return stmt.where(Opportunity.owner_id.in_(_members(principal, team_id))) if team_id else stmt
-
-
-def _members(principal: Principal, team_id: uuid.UUID | None) -> sa.Select[Any]:
-    return sa.select(User.id).where(User.tenant_id == principal.tenant_id, User.team_id == team_id)
+    return stmt.where(Opportunity.owner_id.in_(team_members(principal, team_id))) if team_id else stmt
 
 
 def _actions(principal: Principal, code: str) -> list[sa.ColumnElement[bool]]:
@@ -54,7 +52,7 @@ async def unconfirmed_quotes(
         confirmation.c.code == QUOTE_CONFIRMED,
         confirmation.c.deleted_at.is_(None),
         confirmation.c.occurred_at >= ActionRecord.occurred_at,
-        hours_between(ActionRecord.occurred_at, confirmation.c.occurred_at) <= confirm_hours,
+        confirmation.c.occurred_at <= add_seconds(ActionRecord.occurred_at, round(confirm_hours * 3600)),
     )
     quotes = (
         sa.select(ActionRecord.opportunity_id, sa.case((confirmed, 0), else_=1).label("unconfirmed"))
@@ -146,7 +144,7 @@ async def unattended_customers(
         owner_visible(principal, Customer.owner_id),
     ]
     if team_id is not None:
-        conditions.append(Customer.owner_id.in_(_members(principal, team_id)))
+        conditions.append(Customer.owner_id.in_(team_members(principal, team_id)))
     if current:
         grade_then: sa.ColumnElement[Any] = Customer.grade
     else:

@@ -18,8 +18,7 @@ from typing import Any, Literal, cast, get_args
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import heatmap_repository as repo
-from salescore.analytics.repository import user_in_reach
-from salescore.analytics.scope import check_team
+from salescore.analytics.scope import check_team, user_in_reach
 from salescore.analytics.service import MAX_PERIOD_DAYS
 from salescore.kit import workdays as calendar
 from salescore.kit.errors import Unprocessable

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from salescore.analytics.scope import people
+from salescore.analytics.scope import people, team_members
 from salescore.kit.principal import Principal
 from salescore.kit.sqlstats import Bucket, bucket_table, day_table
 from salescore.kit.visibility import owner_visible, visible_customer_ids
@@ -64,10 +64,6 @@ class Filters:
     channels: tuple[str, ...] | None = None
 
 
-def _team_members(principal: Principal, team_id: uuid.UUID) -> sa.Select[Any]:
-    return sa.select(User.id).where(User.tenant_id == principal.tenant_id, User.team_id == team_id)
-
-
 def _interactions(principal: Principal, rows: Rows, f: Filters, *columns: Any) -> sa.Select[Any]:
     """`columns` of the window's interactions the caller may see: live follow-ups on live
     customers. Rep rows see a follow-up through its user (the people rule); customer rows
@@ -92,11 +88,11 @@ def _interactions(principal: Principal, rows: Rows, f: Filters, *columns: Any) -
     if rows == "rep":
         stmt = stmt.where(owner_visible(principal, FollowUp.user_id))
         if f.team_id is not None:
-            stmt = stmt.where(FollowUp.user_id.in_(_team_members(principal, f.team_id)))
+            stmt = stmt.where(FollowUp.user_id.in_(team_members(principal, f.team_id)))
     else:
         stmt = stmt.where(FollowUp.customer_id.in_(visible_customer_ids(principal)))
         if f.team_id is not None:
-            stmt = stmt.where(Customer.owner_id.in_(_team_members(principal, f.team_id)))
+            stmt = stmt.where(Customer.owner_id.in_(team_members(principal, f.team_id)))
     return stmt
 
 

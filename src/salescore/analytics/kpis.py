@@ -146,7 +146,7 @@ async def kpis(
     return {
         "as_of": as_of, "group_by": group_by, "team_id": team_id,
         "weeks": [{"week_start": b.first, "week_end": b.last, "partial": b.last.weekday() != 6} for b in periods],
-        "settings": conf, "calendar_warnings": _calendar_warnings(periods[0].first, as_of),
+        "settings": conf, "calendar_warnings": calendar.calendar_warnings(periods[0].first, as_of),
         "omitted": omitted, "groups": groups,
     }
 
@@ -270,8 +270,3 @@ def _month_end(day: date) -> date:
     return day.replace(day=months.monthrange(day.year, day.month)[1])
 
 
-def _calendar_warnings(start: date, end: date) -> list[str]:
-    return [
-        f"no statutory workday calendar for {year} yet: Monday–Friday (plus tenant overrides) used"
-        for year in calendar.unknown_years(start, end)
-    ]

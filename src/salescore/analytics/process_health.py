@@ -92,7 +92,7 @@ async def process_health(
     yesterday = calendar.local_date(utcnow(), tenant.timezone) - timedelta(days=1)
     start, end = resolve_range(start, end, yesterday)
     await scope.check_team(session, principal, team_id)
-    if user_id is not None and not await repo.user_visible(session, principal, user_id):
+    if user_id is not None and not await scope.user_in_reach(session, principal, user_id):
         raise Unprocessable.field("user_id", "no user with this id whose figures you may see")
     # Today is still happening: only days up to yesterday are computed (and so ever stored).
     through = min(end, yesterday)

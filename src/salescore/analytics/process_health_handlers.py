@@ -9,6 +9,7 @@ app's default) touches today, which is never stored.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import process_health_repository as repo

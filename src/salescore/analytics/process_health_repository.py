@@ -224,11 +224,6 @@ def _stored(
     return conditions
 
 
-async def user_visible(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> bool:
-    who = scope.people(principal)
-    return await session.scalar(sa.select(who.c.user_id).where(who.c.user_id == user_id)) is not None
-
-
 async def group_series(
     session: AsyncSession, principal: Principal, start: date, end: date, group_by: scope.GroupBy,
     team_id: uuid.UUID | None, user_id: uuid.UUID | None,

@@ -17,15 +17,11 @@ from salescore.kit.dialect import add_days
 from salescore.kit.principal import Principal
 from salescore.kit.types import GUID
 from salescore.kit.visibility import owner_visible
-from salescore.models.daily_report import REPORTING_ROLES
 from salescore.models import ActionRecord, DailyReport, Opportunity, Team, User
+from salescore.models.daily_report import REPORTING_ROLES
 
 # The people who write daily reports (§5).
 WIN_WINDOW_DAYS = 90
-
-
-def _visible_users(principal: Principal) -> sa.Select[Any]:
-    return sa.select(User.id).where(User.tenant_id == principal.tenant_id, owner_visible(principal, User.id))
 
 
 def _writers(principal: Principal, team_id: uuid.UUID | None, *columns: Any) -> sa.Select[Any]:
@@ -104,11 +100,6 @@ async def report_counts(
             sa.or_(firsts.c.first_day.is_(None), DailyReport.report_date >= firsts.c.first_day)
         )
     return (await session.execute(stmt)).all()
-
-
-async def user_in_reach(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> bool:
-    found = await session.scalar(_visible_users(principal).where(User.id == user_id))
-    return found is not None
 
 
 async def action_usage(

@@ -45,6 +45,18 @@ async def check_team(session: AsyncSession, principal: Principal, team_id: uuid.
         raise Unprocessable.field("team_id", "not a team whose figures you may see")
 
 
+def team_members(principal: Principal, team_id: uuid.UUID) -> sa.Select[Any]:
+    """Ids of the team's current members (the team filter of every figure)."""
+    return sa.select(User.id).where(User.tenant_id == principal.tenant_id, User.team_id == team_id)
+
+
+async def user_in_reach(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> bool:
+    """Whether `user_id` is a user of the tenant whose figures the caller may see."""
+    found = await session.scalar(sa.select(User.id).where(
+        User.tenant_id == principal.tenant_id, User.id == user_id, owner_visible(principal, User.id)))
+    return found is not None
+
+
 def people(principal: Principal, team_id: uuid.UUID | None = None, name: str = "people") -> sa.CTE:
     """(user_id, name, team_id, team_name, region, team_kind) of every user the caller may see
     (of one team when given). Figures join their records' user column to it."""
@@ -96,15 +108,13 @@ async def group_labels(
             group_by, NO_KEY)
     if TENANT_KEY in wanted and group_by == "tenant":
         labels[TENANT_KEY] = (await tenancy.get_tenant(session, principal.tenant_id)).name
-    ids = [uuid.UUID(k) for k in wanted - {NO_KEY, TENANT_KEY} if group_by in ("rep", "team") and _is_uuid(k)]
-    if ids:
+    by_id = {uuid.UUID(k): k for k in wanted - {NO_KEY, TENANT_KEY} if group_by in ("rep", "team") and _is_uuid(k)}
+    if by_id:
         model = User if group_by == "rep" else Team
         rows = await session.execute(sa.select(model.id, model.name).where(
-            model.tenant_id == principal.tenant_id, model.id.in_(ids)))
+            model.tenant_id == principal.tenant_id, model.id.in_(list(by_id))))
         for row_id, name in rows:
-            for key in wanted:
-                if _is_uuid(key) and uuid.UUID(key) == row_id:
-                    labels[key] = name
+            labels[by_id[row_id]] = name
     return labels
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from salescore.action import service as action_service
 from salescore.action.defaults import ACTION_TEMPLATES
 from salescore.analytics import repository as repo
+from salescore.analytics import scope
 from salescore.kit import workdays as calendar
-from salescore.kit.errors import NotFound, Unprocessable
+from salescore.kit.errors import Unprocessable
 from salescore.kit.i18n import Lang, label_of
 from salescore.kit.principal import Principal
 from salescore.kit.types import utcnow
@@ -65,19 +66,6 @@ async def _tenant_period(
     return period, TenantCalendar(tenant.timezone, tenancy.workday_overrides(tenant))
 
 
-async def _check_team(session: AsyncSession, principal: Principal, team_id: uuid.UUID | None) -> None:
-    """A team filter must name a team of the tenant within the caller's reach."""
-    if team_id is None:
-        return
-    try:
-        await tenancy.get_team(session, principal, team_id)
-    except NotFound as exc:
-        raise Unprocessable.field("team_id", "no such team in this tenant") from exc
-    reach = principal.sees_whole_tenant or team_id in principal.managed_team_ids
-    if not (reach or team_id == principal.team_id):
-        raise Unprocessable.field("team_id", "not a team whose figures you may see")
-
-
 @dataclass
 class Tally:
     """The sums behind one row of figures (a user, a team, the total)."""
@@ -104,13 +92,6 @@ class Tally:
             "mean_delay_days": round(self.delay_seconds / self.submitted / SECONDS_PER_DAY, 4)
             if self.submitted else None,
         }
-
-
-def _calendar_warnings(period: Period) -> list[str]:
-    return [
-        f"no statutory workday calendar for {year} yet: Monday–Friday (plus tenant overrides) used"
-        for year in calendar.unknown_years(period.start, period.end)
-    ]
 
 
 @dataclass(frozen=True)
@@ -171,7 +152,7 @@ async def daily_report_stats(
     team_id: uuid.UUID | None,
 ) -> dict[str, Any]:
     period, tenant = await _tenant_period(session, principal, start, end)
-    await _check_team(session, principal, team_id)
+    await scope.check_team(session, principal, team_id)
     days = calendar.workdays_in(period.start, period.end, tenant.overrides)
     through = min(period.end, period.today)
     found = await report_tallies(session, principal, team_id, [(period.start, period.end)], through, tenant)
@@ -186,7 +167,7 @@ async def daily_report_stats(
             teams.setdefault(w.team_id, (w.team_name, Tally()))[1].add(tally)
     return {
         "from": period.start, "to": period.end, "through": through, "workdays": len(days),
-        "calendar_warnings": _calendar_warnings(period),
+        "calendar_warnings": calendar.calendar_warnings(period.start, period.end),
         "users": users,
         "teams": sorted(
             ({"team_id": tid, "name": name, **t.figures()} for tid, (name, t) in teams.items()),
@@ -220,8 +201,8 @@ async def action_effectiveness(
     lang: Lang,
 ) -> dict[str, Any]:
     period, _ = await _tenant_period(session, principal, start, end)
-    await _check_team(session, principal, team_id)
-    if user_id is not None and not await repo.user_in_reach(session, principal, user_id):
+    await scope.check_team(session, principal, team_id)
+    if user_id is not None and not await scope.user_in_reach(session, principal, user_id):
         raise Unprocessable.field("user_id", "no user with this id whose figures you may see")
     rows = await repo.action_usage(
         session, principal, period.start, period.end, user_id=user_id, team_id=team_id, code=code

@@ -16,8 +16,8 @@ from salescore.demo import data, phrases
 from salescore.demo.actions import act, action_rows
 from salescore.demo.data import Country, Industry, TeamSpec
 from salescore.demo.deal_story import walk_deal
-from salescore.demo.profile import annual_purchase, contacts, legacy_grade
 from salescore.demo.generate import CST, Batch, Member, Row, Weighted
+from salescore.demo.profile import annual_purchase, contacts, legacy_grade
 from salescore.demo.work import todos_and_cards
 
 if TYPE_CHECKING:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import board_repository, kpi_repository, scope
+from salescore.analytics.kpis import FORECAST_CURRENCY
 from salescore.analytics import service as report_analytics
 from salescore.analytics.settings import settings_of
 from salescore.diagnosis import repository as repo
@@ -28,7 +29,6 @@ from salescore.tenancy import service as tenancy
 
 WINDOW_DAYS = 30  # daily reports, lead response
 PAYMENT_WINDOW_DAYS = 90  # contracts signed
-FORECAST_CURRENCY = "CNY"
 
 
 async def measure(session: AsyncSession, principal: Principal) -> tuple[dict[str, float | None], dict[str, Any]]:

@@ -21,7 +21,6 @@ from salescore.graphql.errors import service_call
 from salescore.graphql.filters import parse_id
 from salescore.graphql.resolve import request_lang
 
-
 GROUPS = get_args(GroupBy)
 
 

@@ -1,7 +1,8 @@
 """`?format=csv` for analytics: the rows behind a figure as a spreadsheet a director opens in Excel.
 
 UTF-8 with a byte-order mark (Excel on Windows reads Chinese correctly only with it); nested objects
-become dotted columns, lists of ids one space-separated cell, null an empty cell.
+become dotted columns, lists of ids one space-separated cell, null an empty cell; text that Excel would
+read as a formula gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -37,7 +38,18 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+# A cell starting with one of these is a formula to Excel (CSV injection): a customer named
+# "=HYPERLINK(...)" must stay text. Numbers are written by us and never get the quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return _text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -47,9 +59,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if all(not isinstance(v, (Mapping, list, tuple)) for v in value):
             return " ".join(_cell(v) for v in value)
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return _text(json.dumps(value, ensure_ascii=False, default=str))
     if isinstance(value, Mapping):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return _text(json.dumps(value, ensure_ascii=False, default=str))
     return str(value)
 
 

@@ -60,6 +60,30 @@ def _add_days_other(element: add_days, compiler: Any, **kw: Any) -> str:
     raise NotImplementedError(f"add_days has no rendering for dialect {compiler.dialect.name!r}")
 
 
+class add_seconds(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it stands for
+    """`timestamp + n seconds` (whole seconds) as a UTCDateTime expression, exact on both backends --
+    so a boundary like "within 24 hours" compares timestamps, not floats."""
+
+    type = UTCDateTime()
+    name = "add_seconds"
+    inherit_cache = True
+
+    def __init__(self, column: Any, seconds: int) -> None:
+        super().__init__(column, sa.literal_column(str(int(seconds))))
+
+
+@compiles(add_seconds, "postgresql")
+def _add_seconds_postgresql(element: add_seconds, compiler: Any, **kw: Any) -> str:
+    column, seconds = _parts(element, compiler, **kw)  # type: ignore[arg-type]
+    return f"({column} + INTERVAL '{seconds} seconds')"
+
+
+@compiles(add_seconds, "sqlite")
+def _add_seconds_sqlite(element: add_seconds, compiler: Any, **kw: Any) -> str:
+    column, seconds = _parts(element, compiler, **kw)  # type: ignore[arg-type]
+    return f"(datetime({column}, '{seconds:+d} seconds') || substr({column}, 20))"  # see add_days
+
+
 class new_uuid(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it stands for
     """A random (version-4) UUID per row."""
 

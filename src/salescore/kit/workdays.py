@@ -84,6 +84,14 @@ def unknown_years(start: date, end: date) -> list[int]:
     return [y for y in range(start.year, end.year + 1) if not calendar_knows(date(y, 6, 1))]
 
 
+def calendar_warnings(start: date, end: date) -> list[str]:
+    """The note an answer carries for each year in [start, end] counted Monday–Friday."""
+    return [
+        f"no statutory workday calendar for {year} yet: Monday–Friday (plus tenant overrides) used"
+        for year in unknown_years(start, end)
+    ]
+
+
 def local_datetime(day: date, at: time, tz: str) -> datetime:
     return datetime.combine(day, at, tzinfo=ZoneInfo(tz))
 

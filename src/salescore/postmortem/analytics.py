@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salescore.kit.errors import NotFound, Unprocessable
+from salescore.analytics import scope
+from salescore.kit.errors import Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import utcnow
 from salescore.kit.workdays import local_date, local_datetime
@@ -59,14 +60,8 @@ def months_of(start: date, end: date) -> list[date]:
 async def _check_filters(
     session: AsyncSession, principal: Principal, team_id: uuid.UUID | None, owner_id: uuid.UUID | None
 ) -> None:
-    if team_id is not None:
-        try:
-            await tenancy.get_team(session, principal, team_id)
-        except NotFound as exc:
-            raise Unprocessable.field("team_id", "no such team in this tenant") from exc
-        if not (principal.sees_whole_tenant or team_id in principal.managed_team_ids or team_id == principal.team_id):
-            raise Unprocessable.field("team_id", "not a team whose figures you may see")
-    if owner_id is not None and not await repo.user_in_reach(session, principal, owner_id):
+    await scope.check_team(session, principal, team_id)
+    if owner_id is not None and not await scope.user_in_reach(session, principal, owner_id):
         raise Unprocessable.field("owner_id", "no user with this id whose figures you may see")
 
 

@@ -133,11 +133,3 @@ async def loss_runs(
         .having(sa.func.count() >= length)
     )
     return list((await session.execute(stmt)).all())
-
-
-async def user_in_reach(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> bool:
-    found = await session.scalar(
-        sa.select(User.id).where(User.tenant_id == principal.tenant_id, User.id == user_id,
-                                 owner_visible(principal, User.id))
-    )
-    return found is not None
