@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import sqlalchemy as sa
+
+from salescore.models import Event
 from tests.support import Harness
 
 
@@ -152,3 +156,38 @@ async def test_stage_changes_read_as_from_to_at_by(h: Harness) -> None:
     await h.client.post(f"/api/v1/opportunities/{deal['id']}/stage", json={"stage": "报价"}, headers=rep.headers)
     last = (await h.client.get(f"/api/v1/opportunities/{deal['id']}/stage-changes", headers=rep.headers)).json()[-1]
     assert (last["from"], last["to"], last["by"]) == ("初谈", "报价", rep.user_id) and last["at"]
+
+
+async def test_a_manager_may_override_missing_requirements_and_it_counts_as_non_compliant(h: Harness) -> None:
+    org = await h.org()
+    rep, manager = org.reps[0], org.managers[0]
+    customer = await h.customer(rep)
+    strict = await h.strict_pipeline(org.director)
+    deal = await h.opportunity(rep, customer["id"], amount=None, pipeline_id=strict)
+    path = f"/api/v1/opportunities/{deal['id']}/stage"
+    body = {"stage": "样机测试", "override_reason": "老客户复购，总监特批先行测试"}
+    r = await h.client.post(path, json=body, headers=rep.headers)
+    assert r.status_code == 403  # a rep cannot wave the rules
+    r = await h.client.post(path, json={**body, "override_reason": ""}, headers=manager.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "override_reason"
+    r = await h.client.post(path, json=body, headers=manager.headers)
+    assert r.status_code == 200 and r.json()["stage"] == "样机测试"
+    changes = (await h.client.get(f"/api/v1/opportunities/{deal['id']}/stage-changes", headers=rep.headers)).json()
+    assert [(c["to_stage"], c["compliant"]) for c in changes] == [("初谈", True), ("样机测试", False)]
+    async with h.runtime.sessionmaker() as session:  # the event says who waived what, and why
+        events = (await session.scalars(sa.select(Event).where(
+            Event.entity_id == uuid.UUID(deal["id"]), Event.type == "opportunity.stage_changed"))).all()
+    waived = [e.payload["stage_change"] for e in events if e.payload["stage_change"].get("compliant") is False]
+    assert len(waived) == 1 and waived[0]["override_reason"] == body["override_reason"]
+    assert sorted(m.split(":")[0] for m in waived[0]["missing"]) == ["amount", "required_actions.quote_submitted"]
+    # a reason with nothing missing changes nothing: moving back is free and compliant
+    r = await h.client.post(path, json={"stage": "报价", "override_reason": "无需特批"}, headers=manager.headers)
+    assert r.status_code == 200
+    changes = (await h.client.get(f"/api/v1/opportunities/{deal['id']}/stage-changes", headers=rep.headers)).json()
+    assert changes[-1]["compliant"] is True
+
+    kpis = (await h.client.get("/api/v1/analytics/kpis", params={"weeks": 1},
+                               headers=org.director.headers)).json()
+    tenant = next(g for g in kpis["groups"] if g["key"] == "tenant")
+    point = tenant["series"]["action_compliance_rate"][-1]
+    assert (point["value"], point["n"]) == (0.0, 1)  # the deal moved this week, once against the rules

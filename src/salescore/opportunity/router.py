@@ -86,7 +86,9 @@ async def move_stage(
     session: SessionDep, principal: PrincipalDep, opportunity_id: uuid.UUID, data: StageMove, response: Response
 ) -> Opportunity:
     """Move the deal under its pipeline's rules: 422 lists every missing required field and action
-    of the stages up to the target. Moving back is free, and reopens a won or lost deal."""
+    of the stages up to the target. Moving back is free, and reopens a won or lost deal. A manager,
+    director or admin may move forward anyway with `override_reason` (特批; 403 for a rep): the move
+    is recorded with `compliant: false` and counts against the action compliance rate."""
     deal = await repo.get_opportunity(session, principal, opportunity_id)
     deal = await service.move_stage(session, principal, deal, data)
     set_etag(response, deal.version)

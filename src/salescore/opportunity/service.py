@@ -178,7 +178,8 @@ def emit_for(session: AsyncSession, principal: Principal, deal: Opportunity, eve
 
 
 async def move_stage(session: AsyncSession, principal: Principal, deal: Opportunity, data: StageMove) -> Opportunity:
-    await pipeline_service.move_stage(session, principal, deal, data.stage, via="api", at=data.at)
+    await pipeline_service.move_stage(session, principal, deal, data.stage, via="api", at=data.at,
+                                      override_reason=data.override_reason)
     return deal
 
 

@@ -77,6 +77,12 @@ class PipelineRead(OutModel):
 class StageMove(InModel):
     stage: StageCode
     at: PastDatetime | None = Field(None, description="When the move happened (imports); defaults to now")
+    override_reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        None,
+        description="Managers, directors and admins: move forward although requirements are missing (特批), "
+        "saying why. The move is recorded as not compliant (it counts against the action compliance rate) and "
+        "the missing requirements and the reason go to the audit log. Without missing requirements it is ignored.",
+    )
 
 
 class WinIn(InModel):

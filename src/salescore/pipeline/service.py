@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.audit.service import record, snapshot
 from salescore.kit.crud import reject_nulls
-from salescore.kit.errors import Conflict, FieldError, Unprocessable
+from salescore.kit.errors import Conflict, FieldError, Forbidden, Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import new_id, utcnow
 from salescore.models import Opportunity, Pipeline, StageChange, Tenant, User
@@ -175,13 +175,15 @@ async def move_stage(
     follow_up_id: uuid.UUID | None = None,
     field_prefix: str = "",
     before: dict[str, Any] | None = None,
+    override_reason: str | None = None,
 ) -> bool:
     """Move a deal to `to_stage` under its pipeline's rules; 422 lists every missing requirement.
 
     Moving forward needs the required fields and actions of every stage up to the target;
     moving back is free and reopens a closed deal (no stale won_at/lost_at is left behind).
     Writes the StageChange and the audit row (with `before`, when the caller changed the deal
-    too). Returns False when the deal already was in that stage.
+    too). Returns False when the deal already was in that stage. A manager's `override_reason`
+    lets a forward move through despite missing requirements, recorded as not compliant.
     """
     pipeline = await _pipeline_of(session, deal)
     target = rules.stage_index(pipeline, to_stage)
@@ -201,10 +203,15 @@ async def move_stage(
             record(session, principal, action="update", entity="opportunity", obj=deal, before=before)
         return False
     current = rules.stage_index(pipeline, deal.stage)
+    missing: list[FieldError] = []
     if target > current:
         needed = {code for code, _ in rules.requirements_through(pipeline, target)[1]}
         recorded = await repo.recorded_action_codes(session, deal.tenant_id, deal.id, needed)
         errors = rules.missing(deal, pipeline, target, recorded)
+        if errors and override_reason is not None:
+            if not (principal.is_manager or principal.sees_whole_tenant):
+                raise Forbidden("only managers, directors and admins may override stage requirements")
+            missing, errors = errors, []
         if errors:
             if field_prefix:  # set by an action: the stage field it carried is what failed
                 errors = [FieldError(f"{field_prefix}stage", f"{e['field']}: {e['message']}") for e in errors]
@@ -219,11 +226,15 @@ async def move_stage(
     session.add(StageChange(
         id=new_id(), tenant_id=deal.tenant_id, opportunity_id=deal.id, pipeline_id=pipeline.id,
         from_stage=from_stage, to_stage=to_stage, at=at or utcnow(), by_id=principal.user_id, via=via,
-        follow_up_id=follow_up_id, compliant=True,
+        follow_up_id=follow_up_id, compliant=not missing,
     ))
     await session.flush()
+    change: dict[str, Any] = {"from": from_stage, "to": to_stage, "via": via}
+    if missing:
+        change |= {"compliant": False, "override_reason": override_reason,
+                   "missing": [f"{e['field']}: {e['message']}" for e in missing]}
     record(session, principal, action="update", entity="opportunity", obj=deal, before=before,
-           also_emit=tuple(events), extra={"stage_change": {"from": from_stage, "to": to_stage, "via": via}})
+           also_emit=tuple(events), extra={"stage_change": change})
     if was == "lost_pending_review":
         await postmortem_service.withdraw(session, principal, deal)
     return True
