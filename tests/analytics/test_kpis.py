@@ -417,3 +417,14 @@ async def test_csv_has_one_row_per_group_metric_and_week(h: Harness) -> None:
     lead = [row for row in rows if row["metric"] == "lead_first_response_hours" and row["group_key"] == org.teams[0]]
     assert [(x["week_start"], x["week_end"], x["value"], x["n"], x["threshold"], x["status"]) for x in lead] == [
         (W1, "2026-10-04", "2.0", "2", "4", "ok"), (W2, "2026-10-11", "", "0", "", "")]
+
+
+async def test_monthly_figures_can_be_left_out(h: Harness) -> None:
+    org = await h.org()
+    body = await kpis(h, org.director, monthly="false")
+    tenant = next(g for g in body["groups"] if g["key"] == "tenant")
+    assert tenant["monthly"] == {}
+    assert body["omitted"] == {"grading_accuracy": "left out with monthly=false",
+                               "forecast_deviation": "left out with monthly=false"}
+    assert set(next(g for g in (await kpis(h, org.director))["groups"] if g["key"] == "tenant")["monthly"]) == {
+        "grading_accuracy", "forecast_deviation"}

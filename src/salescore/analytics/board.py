@@ -17,6 +17,7 @@ from salescore.analytics import board_repository as repo
 from salescore.analytics.scope import check_team
 from salescore.analytics.settings import settings_of
 from salescore.kit import workdays as calendar
+from salescore.kit.dialect import without_jit
 from salescore.kit.errors import Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.sqlstats import local_start
@@ -43,6 +44,7 @@ async def three_color_board(
     if not EARLIEST_AS_OF <= as_of <= today:
         raise Unprocessable.field("as_of", f"must be a date from {EARLIEST_AS_OF.isoformat()} to today")
     await check_team(session, principal, team_id)
+    await without_jit(session)  # at scale M compiling these aggregates costs more than running them
     config = settings_of(tenant).board
     end = local_start(as_of + timedelta(days=1), tenant.timezone)
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics.scope import team_members
-from salescore.kit.principal import Principal
 from salescore.kit.dialect import add_seconds
+from salescore.kit.principal import Principal
 from salescore.kit.sqlstats import MEDIAN, day_table, percentile
 from salescore.kit.visibility import owner_visible
 from salescore.models import ActionRecord, Customer, FollowUp, GradeChange, Opportunity
@@ -64,14 +64,16 @@ async def unconfirmed_quotes(
         )
         .cte("quotes")
     )
-    total, missed = (await session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(quotes.c.unconfirmed), 0))
-    )).one()
-    ids = list(await session.scalars(
-        sa.select(quotes.c.opportunity_id).where(quotes.c.unconfirmed == 1).distinct()
-        .order_by(quotes.c.opportunity_id)
-    )) if missed else []
-    return int(total), int(missed), ids
+    totals = sa.select(sa.func.count().label("total"),
+                       sa.func.coalesce(sa.func.sum(quotes.c.unconfirmed), 0).label("missed")).subquery("totals")
+    missed_deals = (sa.select(quotes.c.opportunity_id).where(quotes.c.unconfirmed == 1).distinct()
+                    .subquery("missed_deals"))
+    rows = (await session.execute(  # one statement: the totals, and each missed deal beside them
+        sa.select(totals.c.total, totals.c.missed, missed_deals.c.opportunity_id)
+        .outerjoin(missed_deals, sa.true()).order_by(missed_deals.c.opportunity_id)
+    )).all()
+    ids = [r.opportunity_id for r in rows if r.opportunity_id is not None]
+    return int(rows[0].total), int(rows[0].missed), ids
 
 
 async def signing_to_payment(
@@ -116,17 +118,20 @@ async def signing_to_payment(
         .where(signed.c.signed_at >= since, signed.c.signed_at < end)
         .cte("per_deal")
     )
-    median = (await session.execute(percentile(per_deal, "workdays", [], MEDIAN))).one_or_none()
-    if median is None:
-        return 0, None, []
-    if max_workdays is None:
-        return int(median.n), float(median.workdays), []
-    over = (await session.execute(
-        sa.select(per_deal.c.deal, per_deal.c.signed_on, per_deal.c.paid_on, per_deal.c.workdays)
-        .where(per_deal.c.workdays > max_workdays)
-        .order_by(per_deal.c.workdays.desc(), per_deal.c.deal)
+    median = percentile(per_deal, "workdays", [], MEDIAN).subquery("median")
+    over = (
+        sa.select(per_deal.c.deal, per_deal.c.signed_on, per_deal.c.paid_on, per_deal.c.workdays.label("days"))
+        .where(per_deal.c.workdays > max_workdays if max_workdays is not None else sa.false())
+        .subquery("over")
+    )
+    rows = (await session.execute(  # one statement: the median, and each deal over the line beside it
+        sa.select(median.c.n, median.c.workdays, over.c.deal, over.c.signed_on, over.c.paid_on, over.c.days)
+        .outerjoin(over, sa.true()).order_by(over.c.days.desc(), over.c.deal)
     )).all()
-    return int(median.n), float(median.workdays), [tuple(r) for r in over]  # type: ignore[misc]
+    if not rows:
+        return 0, None, []
+    slow = [(r.deal, r.signed_on, r.paid_on, r.days) for r in rows if r.deal is not None]
+    return int(rows[0].n), float(rows[0].workdays), slow
 
 
 async def unattended_customers(
@@ -170,6 +175,9 @@ async def unattended_customers(
         FollowUp.occurred_at >= since,
         FollowUp.occurred_at < end,
     )
-    total = await session.scalar(sa.select(sa.func.count()).select_from(graded))
-    ids = list(await session.scalars(sa.select(graded.c.id).where(~touched).order_by(graded.c.id))) if total else []
-    return int(total or 0), ids
+    total = sa.select(sa.func.count().label("total")).select_from(graded).subquery("total")
+    quiet = sa.select(graded.c.id).where(~touched).subquery("quiet")
+    rows = (await session.execute(  # one statement: how many are graded, and each quiet one beside it
+        sa.select(total.c.total, quiet.c.id).outerjoin(quiet, sa.true()).order_by(quiet.c.id)
+    )).all()
+    return int(rows[0].total), [r.id for r in rows if r.id is not None]

@@ -21,6 +21,7 @@ from salescore.analytics import heatmap_repository as repo
 from salescore.analytics.scope import check_team, user_in_reach
 from salescore.analytics.service import MAX_PERIOD_DAYS
 from salescore.kit import workdays as calendar
+from salescore.kit.dialect import without_jit
 from salescore.kit.errors import Unprocessable
 from salescore.kit.i18n import Lang
 from salescore.kit.principal import Principal
@@ -136,6 +137,7 @@ async def interaction_heatmap(
     await check_team(session, principal, team_id)
     if owner_id is not None and not await user_in_reach(session, principal, owner_id):
         raise Unprocessable.field("owner_id", "no user with this id whose figures you may see")
+    await without_jit(session)  # at scale M compiling the window aggregate costs more than running it
 
     columns = week_columns(start, end, tz) if cols == "week" else weekday_columns(start, end, tz, lang)
     window = buckets([start], end, tz)[0]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from salescore.analytics import scope
 from salescore.analytics.scope import GroupBy
+from salescore.kit.dialect import add_seconds
 from salescore.kit.principal import Principal
 from salescore.kit.sqlstats import MEDIAN, hours_between, percentile
 from salescore.kit.types import GUID, UTCDateTime
@@ -27,15 +28,16 @@ from salescore.models import Contact, Customer, FollowUp, Opportunity, Pipeline,
 
 HUMAN_MOVES = ("api", "action")  # stage moves made by people (not create, win or reopen)
 IMPORTED = "import"
-# hours_between is a float on both engines; a follow-up entered exactly at the limit stays timely.
-EPSILON_HOURS = 1e-6
-
-
 LEAD = "lead"  # SPEC: customers created as leads
 
 
-def _in_week(weeks: sa.CTE, moment: Any) -> sa.ColumnElement[bool]:
-    return sa.and_(weeks.c.starts_at <= moment, moment < weeks.c.ends_at)
+Span = tuple[datetime, datetime]  # [first week's start, last week's end): lets an index range-scan
+
+
+def _in_week(weeks: sa.CTE, moment: Any, span: Span) -> sa.ColumnElement[bool]:
+    """`moment` falls in a week of the VALUES table; the literal outer bounds let PostgreSQL scan the
+    index range instead of comparing every row with every week."""
+    return sa.and_(weeks.c.starts_at <= moment, moment < weeks.c.ends_at, span[0] <= moment, moment < span[1])
 
 
 def _count_if(condition: Any) -> sa.ColumnElement[int]:
@@ -55,7 +57,7 @@ async def pipelines(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[sa.
 
 
 async def first_response(
-    session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE, *,
+    session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE, span: Span, *,
     until: datetime, channels: Sequence[str],
 ) -> Sequence[sa.Row[Any]]:
     """Per (week, key) over the customers created as leads in the week (not deleted), grouped by owner:
@@ -78,7 +80,7 @@ async def first_response(
             sa.case((sa.func.coalesce(customer_team.kind, who.c.team_kind) == "store", 1), else_=0).label("store"),
         )
         .select_from(c)
-        .join(weeks, _in_week(weeks, c.created_at))
+        .join(weeks, _in_week(weeks, c.created_at, span))
         .join(who, who.c.user_id == c.owner_id)
         .outerjoin(customer_team, sa.and_(customer_team.tenant_id == c.tenant_id, customer_team.id == c.team_id))
         .where(c.tenant_id == principal.tenant_id, c.deleted_at.is_(None), c.created_lifecycle == LEAD)
@@ -175,7 +177,7 @@ async def stage_transitions(
 
 
 async def action_compliance(
-    session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE,
+    session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE, span: Span,
 ) -> Sequence[sa.Row[Any]]:
     """Per (week, key): (first, key, n, compliant) -- n: deals (not deleted) with a stage move
     made by a person (via api or action) in the week; compliant: those whose every such move of
@@ -187,7 +189,7 @@ async def action_compliance(
             sa.case((sc.compliant.is_(True), 1), else_=0).label("ok"),
         )
         .select_from(sc)
-        .join(weeks, _in_week(weeks, sc.at))
+        .join(weeks, _in_week(weeks, sc.at, span))
         .join(o, sa.and_(o.tenant_id == sc.tenant_id, o.id == sc.opportunity_id))
         .join(who, who.c.user_id == o.owner_id)
         .where(sc.tenant_id == principal.tenant_id, sc.via.in_(HUMAN_MOVES), o.deleted_at.is_(None))
@@ -206,7 +208,7 @@ async def action_compliance(
 
 
 async def entry_latency(
-    session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE, *,
+    session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE, span: Span, *,
     limit_hours: float,
 ) -> Sequence[sa.Row[Any]]:
     """Per (week, key): (first, key, n, timely) over the follow-ups (not deleted, not imported)
@@ -216,11 +218,11 @@ async def entry_latency(
     rows = (
         sa.select(
             weeks.c.first, scope.group_key(group_by, who, o.product_line).label("key"),
-            sa.case((hours_between(f.occurred_at, f.recorded_at) <= limit_hours + EPSILON_HOURS, 1),
+            sa.case((f.recorded_at <= add_seconds(f.occurred_at, round(limit_hours * 3600)), 1),
                     else_=0).label("timely"),
         )
         .select_from(f)
-        .join(weeks, _in_week(weeks, f.occurred_at))
+        .join(weeks, _in_week(weeks, f.occurred_at, span))
         .join(who, who.c.user_id == f.user_id)
         .outerjoin(o, sa.and_(o.tenant_id == f.tenant_id, o.id == f.opportunity_id))
         .where(f.tenant_id == principal.tenant_id, f.deleted_at.is_(None), f.created_via != IMPORTED)
@@ -237,7 +239,7 @@ def _present(column: Any) -> sa.ColumnElement[int]:
 
 
 async def profile_completeness(
-    session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE,
+    session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE, span: Span,
 ) -> Sequence[sa.Row[Any]]:
     """Per (week, key): (first, key, n, facts) over the customers created in the week (not
     deleted), grouped by owner; facts: the sum over them of the profile facts present now
@@ -251,7 +253,7 @@ async def profile_completeness(
     rows = (
         sa.select(weeks.c.first, scope.group_key(group_by, who).label("key"), facts.label("facts"))
         .select_from(c)
-        .join(weeks, _in_week(weeks, c.created_at))
+        .join(weeks, _in_week(weeks, c.created_at, span))
         .join(who, who.c.user_id == c.owner_id)
         .where(c.tenant_id == principal.tenant_id, c.deleted_at.is_(None))
         .subquery("profiles")

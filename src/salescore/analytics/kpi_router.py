@@ -70,9 +70,13 @@ async def kpis(
     group_by: GroupByQuery = "tenant",
     as_of: Annotated[IsoDate | None, Query(description="Last day counted (tenant time); default today")] = None,
     team_id: TeamQuery = None,
+    monthly: Annotated[bool, Query(description="group_by=tenant: include grading accuracy and forecast deviation "
+                                               "per month (each month re-runs their backtests: the slow part at scale)")]
+    = True,
     format_: FormatQuery = "json",
 ) -> Any:
-    body = await service.kpis(session, principal, weeks=weeks, group_by=group_by, as_of=as_of, team_id=team_id)
+    body = await service.kpis(session, principal, weeks=weeks, group_by=group_by, as_of=as_of, team_id=team_id,
+                              monthly_figures=monthly)
     if format_ == "csv":
         return csv_response(_csv_rows(body), "kpis", CSV_COLUMNS)
     return body

@@ -30,6 +30,7 @@ from salescore.forecast.service import Period as Month
 from salescore.health import service as health
 from salescore.kit import sqlstats
 from salescore.kit import workdays as calendar
+from salescore.kit.dialect import without_jit
 from salescore.kit.errors import Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import utcnow
@@ -53,6 +54,7 @@ WEEKLY = (LEAD, STAGE, COMPLIANCE, REPORTS, LATENCY, PROFILE)
 PROFILE_FACTS = 6
 
 NOT_BY_PRODUCT_LINE = "customers and daily reports have no product line"
+NOT_ASKED = "left out with monthly=false"
 ONLY_TENANT_WIDE = "computed by its own service for the whole visible tenant only (group_by=tenant)"
 
 Key = tuple[date, str]  # (week's Monday, group key)
@@ -78,6 +80,7 @@ async def kpis(
     group_by: GroupBy,
     as_of: date | None,
     team_id: uuid.UUID | None,
+    monthly_figures: bool = True,
 ) -> dict[str, Any]:
     tenant = await tenancy.get_tenant(session, principal.tenant_id)
     tz = tenant.timezone
@@ -88,9 +91,11 @@ async def kpis(
     if as_of < EARLIEST_AS_OF:
         raise Unprocessable.field("as_of", f"must be {EARLIEST_AS_OF.isoformat()} or later")
     await scope.check_team(session, principal, team_id)
+    await without_jit(session)  # at scale M compiling these aggregates costs more than running them
     conf = (await analytics_settings.current(session, tenant.id)).kpis
     periods = sqlstats.buckets(sqlstats.week_starts(as_of, weeks), as_of, tz)
     table = sqlstats.bucket_table(periods, "weeks")
+    span = (periods[0].starts_at, periods[-1].ends_at)
     who = scope.people(principal, team_id)
     by_product = group_by == "product_line"
 
@@ -99,27 +104,29 @@ async def kpis(
 
     points: dict[str, dict[Key, Point]] = {}
     if not by_product:
-        rows = await repo.first_response(session, principal, who, group_by, table, until=periods[-1].ends_at,
+        rows = await repo.first_response(session, principal, who, group_by, table, span, until=periods[-1].ends_at,
                                          channels=conf.effective_channels)
         points[LEAD] = keyed(rows, lambda r: _lead(r, conf))
     rows = await _stage_rows(session, principal, who, group_by, periods, conf, tz)
     points[STAGE] = keyed(rows, lambda r: _rate(r.hits, r.n, conf.min_stage_transition_rate))
-    rows = await repo.action_compliance(session, principal, who, group_by, table)
+    rows = await repo.action_compliance(session, principal, who, group_by, table, span)
     points[COMPLIANCE] = keyed(rows, lambda r: _rate(r.compliant, r.n, conf.min_action_compliance_rate))
     if not by_product:
         tenant_calendar = report_analytics.TenantCalendar(tz, tenancy.workday_overrides(tenant))
         points[REPORTS] = await _reports(session, principal, who, group_by, team_id, periods, as_of, tenant_calendar)
-    rows = await repo.entry_latency(session, principal, who, group_by, table, limit_hours=conf.entry_latency_hours)
+    rows = await repo.entry_latency(session, principal, who, group_by, table, span, limit_hours=conf.entry_latency_hours)
     points[LATENCY] = keyed(rows, lambda r: _rate(r.timely, r.n, None))
     if not by_product:
-        rows = await repo.profile_completeness(session, principal, who, group_by, table)
+        rows = await repo.profile_completeness(session, principal, who, group_by, table, span)
         points[PROFILE] = keyed(rows, lambda r: _finish(_ratio(int(r.facts), PROFILE_FACTS * r.n), r.n, None, True))
 
     monthly: dict[str, list[dict[str, Any]]] = {}
     omitted: dict[str, str] = {}
     if by_product:
         omitted.update(dict.fromkeys((LEAD, REPORTS, PROFILE), NOT_BY_PRODUCT_LINE))
-    if group_by == "tenant":
+    if group_by == "tenant" and not monthly_figures:
+        omitted.update(dict.fromkeys((GRADING, FORECAST), NOT_ASKED))
+    elif group_by == "tenant":
         first_month = periods[0].first.replace(day=1)
         if team_id is None:
             monthly[GRADING] = await _grading(session, principal, first_month, as_of, today)

@@ -21,6 +21,7 @@ from salescore.analytics import process_health_repository as repo
 from salescore.analytics import scope
 from salescore.analytics.settings import settings_of
 from salescore.kit import workdays as calendar
+from salescore.kit.dialect import without_jit
 from salescore.kit.errors import Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import utcnow
@@ -58,6 +59,7 @@ async def compute_days(session: AsyncSession, tenant_id: uuid.UUID, days: list[d
         proposal_codes=conf.process_health.proposal_codes,
     )
     now = utcnow()
+    await without_jit(session)
     await repo.replace_days(session, tenant_id, sorted(days), definition, tenant.timezone, now)
     await repo.mark_stored(session, tenant_id, days, now)
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import board_repository, kpi_repository, scope
-from salescore.analytics.kpis import FORECAST_CURRENCY
 from salescore.analytics import service as report_analytics
+from salescore.analytics.kpis import FORECAST_CURRENCY
 from salescore.analytics.settings import settings_of
 from salescore.diagnosis import repository as repo
 from salescore.forecast.accuracy import accuracy
@@ -23,6 +23,7 @@ from salescore.forecast.deals import Scope
 from salescore.forecast.service import period_of
 from salescore.kit import sqlstats
 from salescore.kit import workdays as calendar
+from salescore.kit.dialect import without_jit
 from salescore.kit.principal import Principal
 from salescore.kit.types import utcnow
 from salescore.tenancy import service as tenancy
@@ -35,6 +36,7 @@ async def measure(session: AsyncSession, principal: Principal) -> tuple[dict[str
     tenant = await tenancy.get_tenant(session, principal.tenant_id)
     tz, now = tenant.timezone, utcnow()
     today = calendar.local_date(now, tz)
+    await without_jit(session)
     answers: dict[str, float | None] = {}
     sources: dict[str, Any] = {}
 
@@ -62,7 +64,7 @@ async def measure(session: AsyncSession, principal: Principal) -> tuple[dict[str
     window = sqlstats.buckets([first_day], today, tz)
     rows = await kpi_repository.first_response(
         session, principal, scope.people(principal), "tenant", sqlstats.bucket_table(window),
-        until=window[0].ends_at, channels=settings_of(tenant).kpis.effective_channels)
+        (window[0].starts_at, window[0].ends_at), until=window[0].ends_at, channels=settings_of(tenant).kpis.effective_channels)
     lead = rows[0] if rows else None
     answers["lead_first_response_hours"] = None if lead is None or lead.median is None else round(float(lead.median), 2)
     sources["lead_first_response_hours"] = {

@@ -47,6 +47,8 @@ class ProcessQuery:
         = "tenant",
         as_of: Annotated[date | None, strawberry.argument(description="Default: today (tenant time)")] = None,
         team_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this team's members")] = None,
+        monthly: Annotated[bool, strawberry.argument(description="groupBy tenant: grading accuracy and forecast "
+                                                                 "deviation per month")] = True,
     ) -> pt.Kpis:
         c = ctx(info)
         if not 1 <= weeks <= kpis.MAX_WEEKS:
@@ -55,7 +57,7 @@ class ProcessQuery:
             raise bad_input(f"groupBy: one of {', '.join(GROUPS)}", "groupBy")
         team = None if team_id is None else parse_id(team_id, "teamId")
         raw = await service_call(c, kpis.kpis, c.principal, weeks=weeks, group_by=group_by, as_of=as_of,
-                                 team_id=team)
+                                 team_id=team, monthly_figures=monthly)
         return pt.Kpis.from_dict(raw)
 
     @strawberry.field(description="过程健康度 per group per day, with the per-rep drill-down "

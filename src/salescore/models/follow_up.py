@@ -25,6 +25,8 @@ class FollowUp(TenantScoped, Timestamped, Versioned, SoftDeleted, Base):
         sa.Index("ix_follow_ups_tenant_customer_occurred", "tenant_id", "customer_id", "occurred_at"),
         sa.Index("ix_follow_ups_tenant_user_occurred", "tenant_id", "user_id", "occurred_at"),
         sa.Index("ix_follow_ups_tenant_created", "tenant_id", "created_at", "id"),
+        # windows over the whole tenant (KPIs, heatmap, the board's green check): a range scan
+        sa.Index("ix_follow_ups_tenant_occurred", "tenant_id", "occurred_at"),
     )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)
