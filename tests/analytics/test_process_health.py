@@ -316,7 +316,11 @@ async def test_bad_input_is_422(h: Harness) -> None:
         assert r.headers["content-type"].startswith("application/problem+json")
         assert [e["field"] for e in r.json()["errors"]] == [field], (params, r.text)
     ok = await get(h, org.director, **{"from": "2025-01-01", "to": "2026-01-01"}, group_by="tenant")  # 366 days
-    assert ok["computed_days"] == 366
+    # ... none computed: the tenant has no follow-up at all, nothing to index
+    assert ok["computed_days"] == 0 and ok["groups"] == []
+    await follow_up(h, org.reps[0], (await h.customer(org.reps[0]))["id"], at(20, month=9))
+    ok = await get(h, org.director, **{"from": "2025-10-01", "to": "2026-09-30"}, group_by="tenant")
+    assert ok["computed_days"] == 11  # from the first follow-up's day, 20 Sep, on
 
 
 async def test_back_dated_records_and_a_new_definition_make_days_recomputed(h: Harness) -> None:

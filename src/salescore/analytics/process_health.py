@@ -98,7 +98,10 @@ async def process_health(
         raise Unprocessable.field("user_id", "no user with this id whose figures you may see")
     # Today is still happening: only days up to yesterday are computed (and so ever stored).
     through = min(end, yesterday)
-    wanted = list(calendar.days(start, through)) if through >= start else []
+    # Days before the tenant's first follow-up have nothing to index: not computed, not stored
+    # (a request for 1970 costs one indexed lookup, not 366 empty days).
+    first = await repo.first_activity_day(session, principal.tenant_id, tenant.timezone) if through >= start else None
+    wanted = list(calendar.days(max(start, first), through)) if first is not None and through >= first else []
     missing = []
     if set(wanted) - await repo.stored_days(session, principal.tenant_id, wanted):
         missing = await compute_missing(session, principal.tenant_id, wanted)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import scope
 from salescore.kit.dialect import insert_for
+from salescore.kit.workdays import local_date
 from salescore.kit.principal import Principal
 from salescore.kit.sqlstats import P90, local_start, percentile
 from salescore.kit.types import GUID, UTCDateTime
@@ -73,6 +74,12 @@ async def stored_days(session: AsyncSession, tenant_id: uuid.UUID, days: Sequenc
     keys = await session.scalars(sa.select(ScheduleMark.key).where(
         ScheduleMark.tenant_id == tenant_id, ScheduleMark.key.in_([mark_key(d) for d in days])))
     return {date.fromisoformat(k.removeprefix(MARK_PREFIX)) for k in keys}
+
+
+async def first_activity_day(session: AsyncSession, tenant_id: uuid.UUID, tz: str) -> date | None:
+    """The local date of the tenant's earliest follow-up (deleted ones too: cheap, and harmless)."""
+    first = await session.scalar(sa.select(sa.func.min(FollowUp.occurred_at)).where(FollowUp.tenant_id == tenant_id))
+    return None if first is None else local_date(first, tz)
 
 
 async def mark_stored(session: AsyncSession, tenant_id: uuid.UUID, days: Sequence[date], now: datetime) -> None:
