@@ -159,6 +159,10 @@ def _reps(rows: Any) -> list[dict[str, Any]]:
     return list(reps.values())
 
 
+CSV_GROUP_COLUMNS = ("group_by", "key", "label", "day", "index", "n", "range_mean", "range_trend")
+CSV_REP_COLUMNS = ("user_id", "name", "day", "product_line", "index", "follow_ups", "objections", "proposals")
+
+
 def csv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Per rep per day (with counts and components) when reps are listed, else per group per day."""
     if result["reps"] is not None:

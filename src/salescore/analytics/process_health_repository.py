@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import scope
 from salescore.kit.dialect import insert_for
-from salescore.kit.workdays import local_date
 from salescore.kit.principal import Principal
 from salescore.kit.sqlstats import P90, local_start, percentile
 from salescore.kit.types import GUID, UTCDateTime
+from salescore.kit.workdays import local_date
 from salescore.models import ActionRecord, FollowUp, Opportunity, ProcessHealthDay, ScheduleMark, User
 from salescore.models.analytics import ALL_PRODUCT_LINES
 

@@ -116,5 +116,6 @@ async def process_health(
     result = await service.process_health(session, principal, from_, to, group_by=group_by, team_id=team_id,
                                           user_id=user_id)
     if format == "csv":
-        return csv_response(service.csv_rows(result), f"process-health-{result['from']}-{result['to']}")
+        return csv_response(service.csv_rows(result), f"process-health-{result['from']}-{result['to']}",
+                            empty=service.CSV_REP_COLUMNS if result["reps"] is not None else service.CSV_GROUP_COLUMNS)
     return result

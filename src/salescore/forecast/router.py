@@ -19,6 +19,7 @@ from salescore.forecast.schemas import (
     SnapshotIn,
     SnapshotRead,
 )
+from salescore.kit.csvexport import CSV_RESPONSE, FormatQuery, csv_response, tagged
 from salescore.kit.deps import ConfigWriterDep, PrincipalDep, SessionDep
 from salescore.kit.i18n import LangDep
 from salescore.kit.openapi import PROBLEM_RESPONSES
@@ -39,6 +40,7 @@ _VISIBILITY = "A rep sees their own deals, a manager their teams', directors and
 @router.get(
     "/forecast",
     response_model=Forecast,
+    responses=CSV_RESPONSE,
     summary="Forecast of a month with a probability interval",
     description=(
         "Over the open deals expected to close in `period`: amounts by evidence category, the expected value "
@@ -58,11 +60,17 @@ async def get_forecast(
     owner_id: OwnerQuery = None,
     currency: CurrencyQuery = "CNY",
     seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Monte Carlo seed")] = service.DEFAULT_SEED,
-) -> dict[str, Any]:
+    format: FormatQuery = "json",
+) -> Any:
     tz = (await get_tenant(session, principal.tenant_id)).timezone
     month = service.Period.parse(period) if period else service.period_of(as_of or utcnow(), tz, "as_of")
-    return await service.forecast(session, Scope(principal, team_id, owner_id), period=month, as_of=as_of,
+    body = await service.forecast(session, Scope(principal, team_id, owner_id), period=month, as_of=as_of,
                                   currency=currency, seed=seed)
+    if format == "csv":  # the whole scope, then per team and per owner (column `level`)
+        total = {k: v for k, v in body.items() if k not in ("by_owner", "by_team")}
+        return csv_response(tagged("level", [("total", [total]), ("team", body["by_team"]),
+                                             ("owner", body["by_owner"])]), f"forecast-{body['period']}")
+    return body
 
 
 @router.post(
@@ -88,6 +96,7 @@ async def list_snapshots(session: SessionDep, principal: ConfigWriterDep, period
 @router.get(
     "/forecast-accuracy",
     response_model=Accuracy,
+    responses=CSV_RESPONSE,
     summary="Forecast accuracy month by month",
     description=(
         "Each month's forecast of record — the earliest snapshot stored by the end of the month's first day, "
@@ -104,17 +113,23 @@ async def get_accuracy(
     team_id: TeamQuery = None,
     owner_id: OwnerQuery = None,
     currency: CurrencyQuery = "CNY",
-) -> dict[str, Any]:
+    format: FormatQuery = "json",
+) -> Any:
     tz = (await get_tenant(session, principal.tenant_id)).timezone
     last = service.Period.parse(to, "to") if to else service.period_of(utcnow(), tz).previous()
     first = service.Period.parse(from_, "from") if from_ else last.shifted(-5)
-    return await history.accuracy(session, Scope(principal, team_id, owner_id), first=first, last=last,
+    body = await history.accuracy(session, Scope(principal, team_id, owner_id), first=first, last=last,
                                   currency=currency)
+    if format == "csv":
+        return csv_response(({"currency": body["currency"], **m} for m in body["months"]),
+                            f"forecast-accuracy-{first.code}-{last.code}")
+    return body
 
 
 @router.get(
     "/forecast-heatmap",
     response_model=Heatmap,
+    responses=CSV_RESPONSE,
     summary="Credibility heatmap (预测可信度热力图) and the high-forecast-low-evidence risk list",
     description=(
         "Rows are reps, columns stages: each cell is the mean evidence completeness (evidenced ÷ expected "
@@ -124,6 +139,13 @@ async def get_accuracy(
     ),
 )
 async def get_heatmap(
-    session: SessionDep, principal: PrincipalDep, lang: LangDep, team_id: TeamQuery = None, owner_id: OwnerQuery = None
-) -> dict[str, Any]:
-    return await credibility.heatmap(session, Scope(principal, team_id, owner_id), lang)
+    session: SessionDep, principal: PrincipalDep, lang: LangDep, team_id: TeamQuery = None, owner_id: OwnerQuery = None,
+    format: FormatQuery = "json",
+) -> Any:
+    body = await credibility.heatmap(session, Scope(principal, team_id, owner_id), lang)
+    if format == "csv":  # one row per rep × stage cell, then the risks (column `part`)
+        cells = [{"owner_id": r["owner_id"], "name": r["name"], "team_id": r["team_id"], **c}
+                 for r in body["rows"] for c in r["cells"]]
+        return csv_response(tagged("part", [("cell", cells), ("risk", body["risks"])]), "forecast-heatmap",
+                            empty=["part", "owner_id", "name", "team_id", "stage", "completeness", "deals", "measured"])
+    return body

@@ -19,6 +19,7 @@ from salescore.health.schemas import (
     HealthModelRead,
 )
 from salescore.job.schemas import JobRead
+from salescore.kit.csvexport import CSV_RESPONSE, FormatQuery, csv_response
 from salescore.kit.deps import ConfigWriterDep, PrincipalDep, SessionDep
 from salescore.kit.i18n import LangDep
 from salescore.kit.openapi import PROBLEM_RESPONSES
@@ -107,6 +108,7 @@ async def customer_health(
 @router.get(
     "/api/v1/analytics/grading-accuracy",
     response_model=GradingAccuracy,
+    responses=CSV_RESPONSE,
     tags=["analytics"],
     summary="Grading accuracy (分级准确率) against a static baseline",
     description=(
@@ -120,5 +122,9 @@ async def grading_accuracy(
     principal: PrincipalDep,
     as_of: AsOfQuery = None,
     horizon_days: Annotated[int, Query(ge=1, le=365, description="Days after as_of a win counts in")] = 90,
-) -> dict[str, Any]:
-    return await service.grading_accuracy(session, principal, as_of, horizon_days)
+    format: FormatQuery = "json",
+) -> Any:
+    body = await service.grading_accuracy(session, principal, as_of, horizon_days)
+    if format == "csv":  # one row: the figure and its baseline as dotted columns
+        return csv_response([body], f"grading-accuracy-{body['as_of']}")
+    return body

@@ -47,6 +47,11 @@ def _text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+def tagged(column: str, parts: Iterable[tuple[str, Iterable[Mapping[str, Any]]]]) -> list[dict[str, Any]]:
+    """Several lists of one answer as one table, each row saying which list it came from."""
+    return [{column: tag, **row} for tag, rows in parts for row in rows]
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, str):
         return _text(value)
@@ -65,9 +70,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def csv_response(rows: Iterable[Mapping[str, Any]], filename: str, columns: Sequence[str] | None = None) -> Response:
-    """Rows (flattened) as a CSV download; columns default to the keys in first-seen order."""
+def csv_response(rows: Iterable[Mapping[str, Any]], filename: str, columns: Sequence[str] | None = None,
+                 *, empty: Sequence[str] = ()) -> Response:
+    """Rows (flattened) as a CSV download; columns default to the keys in first-seen order (`empty`
+    when there are no rows, so an empty answer still has its header)."""
     flat = [flatten(r) for r in rows]
+    if columns is None and not flat:
+        columns = list(empty)
     if columns is None:
         seen: dict[str, None] = {}
         for r in flat:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile, sta
 from fastapi.responses import FileResponse
 
 from salescore.attachment import service as attachment_service
+from salescore.kit.csvexport import CSV_RESPONSE, FormatQuery, csv_response, tagged
 from salescore.kit.deps import ConfigWriterDep, PrincipalDep, SessionDep, runtime_of
 from salescore.kit.openapi import PROBLEM_RESPONSES, Problem
 from salescore.kit.problems import PROBLEM_JSON
@@ -151,6 +152,7 @@ async def download_file(
 @router.get(
     "/api/v1/analytics/loss-reasons",
     response_model=LossReasonAnalytics,
+    responses=CSV_RESPONSE,
     tags=["analytics"],
     summary="Losses by reason, by rep and by stage; reps losing on one reason 3 months running",
     description=(
@@ -172,6 +174,13 @@ async def loss_reason_analytics(
     team_id: Annotated[uuid.UUID | None, Query(description="Only losses owned by this team's current members")] = None,
     owner_id: Annotated[uuid.UUID | None, Query(description="Only this owner's losses")] = None,
     currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$", description="Amounts in this currency")] = "CNY",
-) -> dict[str, Any]:
-    return await analytics.loss_reasons(session, principal, from_, to, team_id=team_id, owner_id=owner_id,
+    format: FormatQuery = "json",
+) -> Any:
+    body = await analytics.loss_reasons(session, principal, from_, to, team_id=team_id, owner_id=owner_id,
                                         currency=currency)
+    if format == "csv":  # one table: by reason, by rep × reason, by stage × reason, and the flags (column `view`)
+        return csv_response(tagged("view", [("reason", body["by_reason"]), ("owner", body["by_owner"]),
+                                            ("stage", body["by_stage"]), ("flag", body["flags"])]),
+                            f"loss-reasons-{body['from']}-{body['to']}",
+                            empty=["view", "reason", "label", "count", "amount", "owner_id", "name", "stage", "months"])
+    return body
