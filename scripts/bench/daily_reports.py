@@ -42,6 +42,7 @@ from salescore.kit.security import hash_password  # noqa: E402
 PASSWORD = secrets.token_urlsafe(16)
 WINDOWS = {"90 days": 90, "180 days": 180}
 HEADING = "Process analytics: daily reports and action effectiveness"
+GRACE = 240  # seconds past --time-limit at which the run is cut (loading included)
 
 # The baseline's daily-report figures: per user, per team and in total (GROUPING SETS), with the
 # per-user expected count from the workday list passed as an array, all in one statement.
@@ -280,26 +281,8 @@ async def run(args: argparse.Namespace, pg: str, db_name: str, started: float) -
 
 
 async def bench(args: argparse.Namespace) -> int:
-    h.local_only(args.postgres, "--postgres")
-    started = time.monotonic()
-    pg = args.postgres.rstrip("/")
-    db_name = f"salescore_bench_{secrets.token_hex(4)}"
-    created = False
-    try:
-        async with asyncio.timeout(args.time_limit + 240):  # the hard stop, loading included
-            await h.create_database(pg, db_name)
-            created = True
-            print(f"scratch database {db_name}; migrating and loading", file=sys.stderr)
-            table = await run(args, pg, db_name, started)
-        print("\n" + table)
-        if args.write_doc:
-            doc = h.write_doc("daily_reports", HEADING, table)
-            print(f"\nupdated {doc.relative_to(h.ROOT)}", file=sys.stderr)
-        return 0
-    finally:
-        if created:
-            await h.drop_database(pg, db_name)
-            print(f"dropped {db_name}; {time.monotonic() - started:.0f}s in all", file=sys.stderr)
+    return await h.scratch_run(args, lambda sc: run(args, sc.pg, sc.name, sc.started), doc="daily_reports",
+                               heading=HEADING, grace=GRACE)
 
 
 def main() -> int:
@@ -310,17 +293,9 @@ def main() -> int:
     add("--scale", type=float, default=1.0, help="dataset size relative to scale M (default 1.0)")
     add("--seed", type=int, default=7, help="dataset seed (default 7)")
     add("--explain", action="store_true", help="print the baseline queries' EXPLAIN ANALYZE (180 days)")
-    add("--postgres", default="postgresql://postgres@127.0.0.1:5432",
-        help="server URL without a database (a scratch database is created and dropped)")
-    add("--time-limit", type=float, default=300,
-        help="seconds; no round starts past it, and the run is cut 240 s later (default 300)")
-    add("--no-doc", dest="write_doc", action="store_false", help="do not update docs/benchmarks.md")
+    h.scratch_options(add, time_limit=300, grace=GRACE, keep=False)
     args = parser.parse_args()
-    try:
-        return asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        print("interrupted; scratch database dropped", file=sys.stderr)
-        return 130
+    return h.run_main(bench, args, "interrupted; scratch database dropped")
 
 
 if __name__ == "__main__":

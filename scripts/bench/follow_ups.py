@@ -444,11 +444,7 @@ def main() -> int:
         help="seconds; no new round starts past it, and the run is cut 15 s later (default 150)")
     add("--no-doc", dest="write_doc", action="store_false", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
-    try:
-        return asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        print("interrupted; servers stopped and scratch database dropped", file=sys.stderr)
-        return 130
+    return h.run_main(bench, args)
 
 
 if __name__ == "__main__":

@@ -21,25 +21,17 @@ org: scripts/bench/forecast_data.py) is dropped at the end, also on errors and C
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import gc
 import json
-import os
-import platform
-import re
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -47,11 +39,9 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import forecast_data as data  # scripts/bench/forecast_data.py, beside this script
 import harness as h  # scripts/bench/harness.py
-import httpx
 import numpy as np
 
 sys.path.insert(0, str(h.ROOT / "src"))
-import sqlalchemy as sa  # noqa: E402
 
 from salescore.evidence.config import Config  # noqa: E402
 from salescore.forecast import calibration, service  # noqa: E402
@@ -63,7 +53,7 @@ from salescore.kit.principal import Principal  # noqa: E402
 from salescore.kit.security import create_access_token, hash_password  # noqa: E402
 
 HEADING = "Forecast and credibility heatmap"
-ADMIN_EMAIL, DIRECTOR_EMAIL = "admin@bench.example.com", "director@bench.example.com"
+GRACE = 240  # seconds past --time-limit at which the run is cut (loading included)
 CATEGORIES = ("commit", "best_case", "pipeline", "unqualified")
 TARGET_MS = 150.0
 
@@ -378,64 +368,7 @@ def check_heatmap(api: dict[str, Any], cells: list[asyncpg.Record], risks: list[
             "open_deals": sum(row["deals"] for row in api["rows"])}
 
 
-# --- HTTP ------------------------------------------------------------------------------------------
-
-class RawGet(h.RawConnection):
-    """A keep-alive GET as the director, on harness's minimal HTTP client (httpx would add 3-5 ms of
-    client CPU per call)."""
-
-    def __init__(self, base: str, path: str, token: str) -> None:
-        super().__init__(base + path, b"", {"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                         method="GET")
-
-    async def json(self) -> Any:
-        status, body = await self.get()
-        if status != 200:
-            raise RuntimeError(f"{status} {body[:500].decode(errors='replace')}")
-        return json.loads(body)
-
-
 # --- measuring -------------------------------------------------------------------------------------
-
-@dataclass
-class Series:
-    seconds: list[float] = field(default_factory=list)
-    server_cpu: float = 0.0  # seconds, salescore's process (HTTP variants only)
-    pg_cpu: float = 0.0  # seconds, the PostgreSQL backends of the scratch database
-    client_cpu: float = 0.0  # seconds, this process
-    bytes: int = 0
-
-    def add(self, other: Series) -> None:
-        self.seconds += other.seconds
-        self.server_cpu += other.server_cpu
-        self.pg_cpu += other.pg_cpu
-        self.client_cpu += other.client_cpu
-        self.bytes = other.bytes or self.bytes
-
-    def ms(self, q: float) -> float:
-        return 1000 * h.percentile(self.seconds, q)
-
-    def cpu_ms(self, which: str) -> float:
-        return 1000 * getattr(self, which) / max(1, len(self.seconds))
-
-
-async def timed(fn: Callable[[], Awaitable[Any]], n: int, db: asyncpg.Connection, db_name: str,
-                server_pid: int | None) -> Series:
-    out = Series()
-    cpu0 = h.cpu_seconds(server_pid) if server_pid else 0.0
-    pg0 = await h.backend_cpu(db, db_name)
-    client0 = time.process_time()
-    for _ in range(n):
-        t0 = time.perf_counter()
-        result = await fn()
-        out.seconds.append(time.perf_counter() - t0)
-        if isinstance(result, bytes):
-            out.bytes = len(result)
-    out.client_cpu = time.process_time() - client0
-    out.pg_cpu = h.cpu_delta(pg0, await h.backend_cpu(db, db_name))
-    out.server_cpu = (h.cpu_seconds(server_pid) - cpu0) if server_pid else 0.0
-    return out
-
 
 async def invalidate(db: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
     """An empty cache, as after a bulk load (calibration.invalidate_statement with drop_cells): the next
@@ -445,27 +378,6 @@ async def invalidate(db: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
 
 
 # --- in-process breakdown ---------------------------------------------------------------------------
-
-class StatementClock:
-    """Wall time of every statement salescore sends, by statement (with its last parameters)."""
-
-    def __init__(self, engine: Any) -> None:
-        self.times: dict[str, list[float]] = defaultdict(list)
-        self.last: dict[str, tuple[str, Any]] = {}
-        self.on = False
-        sync = engine.sync_engine
-
-        @sa.event.listens_for(sync, "before_cursor_execute")
-        def _before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-            conn.info["bench_t0"] = time.perf_counter()
-
-        @sa.event.listens_for(sync, "after_cursor_execute")
-        def _after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-            if self.on:
-                key = _label(statement)
-                self.times[key].append(time.perf_counter() - conn.info.pop("bench_t0"))
-                self.last[key] = (statement, parameters)
-
 
 def _label(statement: str) -> str:
     text = " ".join(statement.split())
@@ -505,7 +417,7 @@ async def breakdown(sa_url: str, tenant_id: uuid.UUID, director: uuid.UUID, peri
     gc.unfreeze()
     engine = create_engine(sa_url)
     sessionmaker = create_sessionmaker(engine)
-    clock = StatementClock(engine)
+    clock = h.StatementClock(engine, _label)
     gcc = GcClock()
     principal = Principal(user_id=director, tenant_id=tenant_id, role="director")
     scope = forecast_deals.Scope(principal)
@@ -554,7 +466,7 @@ async def breakdown(sa_url: str, tenant_id: uuid.UUID, director: uuid.UUID, peri
         for i in range(repeat + 1):  # the first pass warms caches and is dropped
             if i and time.monotonic() > deadline:
                 break
-            clock.on = i > 0
+            clock.prefix = "" if i > 0 else None
             await forecast_whole("forecast: whole `service.forecast` (warm cache)")
             async with sessionmaker() as session:
                 positions = await pieces(session)
@@ -563,7 +475,7 @@ async def breakdown(sa_url: str, tenant_id: uuid.UUID, director: uuid.UUID, peri
             async with sessionmaker() as session:
                 await step("cold: `calibration.compute` (the observations statement)",
                            lambda s=session: calibration.compute(s, tenant_id, config, None))
-        clock.on = False
+        clock.prefix = None
         gc.freeze()  # what-if: the server's long-lived objects out of the collector's way
         for i in range(repeat + 1):
             if i and time.monotonic() > deadline:
@@ -585,21 +497,12 @@ async def breakdown(sa_url: str, tenant_id: uuid.UUID, director: uuid.UUID, peri
         if explain:
             for key, (statement, params) in clock.last.items():
                 if statistics.median(clock.times[key]) > 0.005:
-                    plans[key] = await _explain(db, statement, params)
+                    plans[key] = await h.explain(db, statement, params)
     finally:
         gcc.close()
         await engine.dispose()
     return {"steps": dict(steps), "statements": dict(clock.times), "plans": plans, "deals": len(positions),
             "probes": probes}
-
-
-async def _explain(db: asyncpg.Connection, statement: str, params: Any) -> str:
-    args = list(params) if isinstance(params, list | tuple) else []
-    try:
-        rows = await db.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *args)
-    except Exception as exc:  # noqa: BLE001 - a plan is a diagnostic, not part of the result
-        return f"(EXPLAIN failed: {exc!r})"
-    return "\n".join(r[0] for r in rows)
 
 
 # --- setup ---------------------------------------------------------------------------------------
@@ -618,26 +521,8 @@ async def setup(base: str, dsn: str, secret: str, args: argparse.Namespace, now:
     director through the API, then the synthetic org by COPY. Reuses an existing bench tenant (--database)."""
     db = await asyncpg.connect(dsn)
     try:
-        tenant_id = await db.fetchval("SELECT tenant_id FROM users WHERE email = $1", ADMIN_EMAIL)
-        if tenant_id is None:
-            password = secrets.token_urlsafe(16)
-            async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-                r = await client.post("/api/v1/auth/signup", json={
-                    "tenant_name": "基准测试公司", "name": "管理员", "email": ADMIN_EMAIL, "password": password})
-                r.raise_for_status()
-                tenant_id = uuid.UUID(r.json()["tenant"]["id"])
-                admin = {"Authorization": f"Bearer {r.json()['access_token']}"}
-                r = await client.post("/api/v1/users", headers=admin, json={
-                    "name": "销售总监", "email": DIRECTOR_EMAIL, "password": password, "role": "director"})
-                r.raise_for_status()
-                r = await client.post("/api/v1/auth/token", data={"username": DIRECTOR_EMAIL, "password": password})
-                r.raise_for_status()
-                token = r.json()["access_token"]
-        else:
-            token = ""
-        director_id = await db.fetchval("SELECT id FROM users WHERE email = $1", DIRECTOR_EMAIL)
-        if not token:  # an existing database: the server has this run's key, so mint the director's token
-            token, _ = create_access_token(secret, user_id=director_id, tenant_id=tenant_id, minutes=600)
+        tenant_id, director_id = await h.bench_tenant(db, base)
+        token, _ = create_access_token(secret, user_id=director_id, tenant_id=tenant_id, minutes=600)
         load_seconds = 0.0
         if not await db.fetchval("SELECT count(*) FROM opportunities WHERE tenant_id = $1", tenant_id):
             started = time.monotonic()
@@ -667,10 +552,6 @@ async def busiest_month(db: asyncpg.Connection, tenant_id: uuid.UUID) -> service
 
 
 # --- report --------------------------------------------------------------------------------------
-
-def _fmt(ms: float) -> str:
-    return f"{ms:.1f}" if ms < 1000 else f"{ms:.0f}"
-
 
 def _median(values: list[tuple[float, ...]], i: int) -> float:
     return statistics.median(v[i] for v in values)
@@ -728,7 +609,7 @@ garbage collections over salescore's import graph; the in-process breakdown afte
 to measure salescore's steps as its server runs them, and reports the time spent in the collector."""
 
 
-def markdown(res: dict[str, Series], meta: dict[str, Any], parts: dict[str, Any] | None) -> str:
+def markdown(res: dict[str, h.Series], meta: dict[str, Any], parts: dict[str, Any] | None) -> str:
     f, c = meta["forecast"], meta["counts"]
     lines = [
         ABOUT,
@@ -749,10 +630,10 @@ def markdown(res: dict[str, Series], meta: dict[str, Any], parts: dict[str, Any]
         "|---|---:|---:|---:|---:|---:|",
     ]
 
-    def row(label: str, s: Series, base: Series | None) -> str:
+    def row(label: str, s: h.Series, base: h.Series | None) -> str:
         ratio = f"**{s.ms(0.5) / base.ms(0.5):.2f}×** / {s.ms(0.95) / base.ms(0.95):.2f}×" if base else "(baseline)"
         server = f"{s.cpu_ms('server_cpu'):.0f}" if s.server_cpu else "–"
-        return (f"| {label} | {len(s.seconds)} | {_fmt(s.ms(0.5))} | {_fmt(s.ms(0.95))} | {ratio} | "
+        return (f"| {label} | {len(s.seconds)} | {h.fmt_ms(s.ms(0.5))} | {h.fmt_ms(s.ms(0.95))} | {ratio} | "
                 f"{server} / {s.cpu_ms('pg_cpu'):.0f} / {s.cpu_ms('client_cpu'):.0f} |")
 
     fc, hm, mc = res["forecast"], res["heatmap"], res["forecast SQL+MC"]
@@ -767,30 +648,30 @@ def markdown(res: dict[str, Series], meta: dict[str, Any], parts: dict[str, Any]
         row(f"salescore `GET /api/v1/analytics/forecast-heatmap` ({hm.bytes // 1024} KB)", hm, res["heatmap SQL"]),
         row("SQL baseline: rep × stage completeness + the risk list", res["heatmap SQL"], None),
         "",
-        f"- Forecast: p95 **{_fmt(fc.ms(0.95))} ms** (target ≤ {TARGET_MS:.0f} ms: "
+        f"- Forecast: p95 **{h.fmt_ms(fc.ms(0.95))} ms** (target ≤ {TARGET_MS:.0f} ms: "
         f"{'**PASS**' if fc.ms(0.95) <= TARGET_MS else '**FAIL**'}); {fc.ms(0.5) / mc.ms(0.5):.2f}× the SQL + Monte "
-        f"Carlo floor at p50, whose own p95 is {_fmt(mc.ms(0.95))} ms. Cold (calibration computed in the call): the "
-        f"first call after loading took {_fmt(meta['first_call_ms'])} ms; cache emptied: p50 "
-        f"{_fmt(res['forecast cold'].ms(0.5))} ms.",
-        f"- Heatmap: p95 **{_fmt(hm.ms(0.95))} ms** (target ≤ {TARGET_MS:.0f} ms: "
+        f"Carlo floor at p50, whose own p95 is {h.fmt_ms(mc.ms(0.95))} ms. Cold (calibration computed in the call): the "
+        f"first call after loading took {h.fmt_ms(meta['first_call_ms'])} ms; cache emptied: p50 "
+        f"{h.fmt_ms(res['forecast cold'].ms(0.5))} ms.",
+        f"- Heatmap: p95 **{h.fmt_ms(hm.ms(0.95))} ms** (target ≤ {TARGET_MS:.0f} ms: "
         f"{'**PASS**' if hm.ms(0.95) <= TARGET_MS else '**FAIL**'}); the SQL baseline's p95 is "
-        f"{_fmt(res['heatmap SQL'].ms(0.95))} ms.",
+        f"{h.fmt_ms(res['heatmap SQL'].ms(0.95))} ms.",
     ]
     if parts:
         n = len(next(iter(parts["steps"].values())))
         lines += ["", f"**Where the time goes** (in-process, no HTTP, as the server runs it; median of {n} calls):", "",
                   "| step | median ms | of which in Python's GC | full GCs |", "|---|---:|---:|---:|"]
         for name, values in parts["steps"].items():
-            lines.append(f"| {name} | {_fmt(1000 * _median(values, 0))} | {_fmt(1000 * _median(values, 1))} | "
+            lines.append(f"| {name} | {h.fmt_ms(1000 * _median(values, 0))} | {h.fmt_ms(1000 * _median(values, 1))} | "
                          f"{_median(values, 2):g} |")
         top = sorted(parts["statements"].items(), key=lambda kv: -sum(kv[1]))[:6]
         lines += ["", "Slowest statements salescore sent during those calls (wall time seen by SQLAlchemy):", "",
                   "| statement | times | median ms |", "|---|---:|---:|"]
         for key, values in top:
             label = f"`{key}`" if key.startswith(("SELECT", "UPDATE", "INSERT", "WITH")) else key
-            lines.append(f"| {label.replace('|', '/')} | {len(values)} | {_fmt(1000 * statistics.median(values))} |")
+            lines.append(f"| {label.replace('|', '/')} | {len(values)} | {h.fmt_ms(1000 * statistics.median(values))} |")
         for key, (planned, no_nestloop) in parts["probes"].items():
-            lines.append(f"\nPlan probe — {key}: {_fmt(1000 * planned)} ms as planned, {_fmt(1000 * no_nestloop)} ms "
+            lines.append(f"\nPlan probe — {key}: {h.fmt_ms(1000 * planned)} ms as planned, {h.fmt_ms(1000 * no_nestloop)} ms "
                          "with `enable_nestloop = off`.")
     lines += ["", f"Command: `{meta['command']}`"]
     return "\n".join(lines)
@@ -798,22 +679,9 @@ def markdown(res: dict[str, Series], meta: dict[str, Any], parts: dict[str, Any]
 
 # --- run -----------------------------------------------------------------------------------------
 
-async def run(args: argparse.Namespace, pg: str, db_name: str, started: float, logdir: Path,
-              servers: list[h.Server]) -> str:
-    dsn = f"{pg}/{db_name}"
-    sa_url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-    await asyncio.to_thread(h.migrate, sa_url)
-    secret = secrets.token_urlsafe(48)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SALESCORE_")},
-        "SALESCORE_DATABASE_URL": sa_url, "SALESCORE_LOG_LEVEL": "WARNING", "SALESCORE_SECRET_KEY": secret,
-        "SALESCORE_STORAGE_DIR": str(logdir / "files"), "SALESCORE_SWEEPER_INTERVAL_SECONDS": "3600",
-    }
-    port = h.free_port()
-    server = h.spawn("salescore", "salescore serve", [sys.executable, "-m", "salescore.cli", "serve", "--port",
-                                                      str(port)], env, port, "", logdir)
-    servers.append(server)
-    await h.wait_ready(server, "/healthz")
+async def run(args: argparse.Namespace, sc: h.Scratch) -> str:
+    server, secret = await sc.serve()
+    dsn, sa_url, db_name, started = sc.dsn, sc.sa_url, sc.name, sc.started
     now = datetime.now(UTC)
     s = await setup(server.base, dsn, secret, args, now)
     print(f"data ready at {time.monotonic() - started:.0f}s (load {s.load_seconds:.0f}s): {s.counts}", file=sys.stderr)
@@ -822,14 +690,14 @@ async def run(args: argparse.Namespace, pg: str, db_name: str, started: float, l
     # The baseline's own connection. JIT off: it costs these statements more than it saves (~0.35 s of
     # compilation for the heatmap baseline); salescore's statements stay under jit_above_cost here anyway.
     conn = await asyncpg.connect(dsn, server_settings={"jit": "off"})
-    clients: list[RawGet] = []
+    clients: list[h.RawGet] = []
     try:
         tz = await db.fetchval("SELECT timezone FROM tenants WHERE id = $1", s.tenant_id)
         period = await busiest_month(db, s.tenant_id)
         base = Baseline(conn, s.tenant_id, Config.default(), period, tz)
         query = urlencode({"period": period.code})
-        fc = RawGet(server.base, f"/api/v1/analytics/forecast?{query}", s.token)
-        hm = RawGet(server.base, "/api/v1/analytics/forecast-heatmap", s.token)
+        fc = h.RawGet(server.base, f"/api/v1/analytics/forecast?{query}", s.token)
+        hm = h.RawGet(server.base, "/api/v1/analytics/forecast-heatmap", s.token)
         clients += [fc, hm]
 
         # The first forecast call: the calibration cache is empty (as after loading, or after any deal closes).
@@ -847,48 +715,22 @@ async def run(args: argparse.Namespace, pg: str, db_name: str, started: float, l
 
         pid = server.proc.pid
 
-        async def http_ok(client: RawGet) -> bytes:
-            status, body = await client.get()
-            if status != 200:
-                raise RuntimeError(f"{status} {body[:300]!r}")
-            return body
-
-        variants: dict[str, tuple[Callable[[], Awaitable[Any]], int | None]] = {
-            "forecast": (lambda: http_ok(fc), pid),
+        variants: h.Variants = {
+            "forecast": (fc.body, pid),
             "forecast SQL": (base.forecast_sql, None),
             "forecast SQL+MC": (lambda: base.forecast_full(cal), None),
-            "heatmap": (lambda: http_ok(hm), pid),
+            "heatmap": (hm.body, pid),
             "heatmap SQL": (base.heatmap_sql, None),
         }
-        # This process imported salescore, SQLAlchemy, scipy...: ~170k long-lived objects that every full
-        # collection would walk (~60 ms here), triggered by the baseline's ~13k fetched rows. A lean
-        # asyncpg client would not carry them, so they are frozen for the timed rounds (the breakdown
-        # unfreezes them to measure salescore as its server runs).
-        gc.collect()
-        gc.freeze()
-        for name, (fn, _) in variants.items():  # warm-up
-            for _ in range(args.warmup):
-                await fn()
-        print(f"warm-up done at {time.monotonic() - started:.0f}s", file=sys.stderr)
 
-        res: dict[str, Series] = defaultdict(Series)
-        names = list(variants)
-        rounds = 0
-        for rnd in range(args.rounds):
-            if rnd and time.monotonic() - started > args.time_limit:
-                print(f"time limit: stopping after {rnd} rounds", file=sys.stderr)
-                break
-            order = names if rnd % 2 == 0 else names[::-1]  # alternate who goes first
-            for name in order:
-                fn, server_pid = variants[name]
-                res[name].add(await timed(fn, args.requests, db, db_name, server_pid))
-            for _ in range(args.cold):  # cold: the cache emptied before each call (invalidation not timed)
+        async def cold(res: dict[str, h.Series]) -> None:  # the cache emptied before each call (not timed)
+            for _ in range(args.cold):
                 await invalidate(db, s.tenant_id)
-                res["forecast cold"].add(await timed(lambda: http_ok(fc), 1, db, db_name, pid))
-                res["forecast cold SQL"].add(await timed(base.cold, 1, db, db_name, None))
-            rounds += 1
-            print(f"round {rnd + 1} at {time.monotonic() - started:.0f}s: " + ", ".join(
-                f"{n} p50 {res[n].ms(0.5):.0f} ms" for n in (*names, "forecast cold")), file=sys.stderr)
+                res["forecast cold"].add(await h.timed(fc.body, 1, db, db_name, pid))
+                res["forecast cold SQL"].add(await h.timed(base.cold, 1, db, db_name, None))
+
+        res, rounds = await h.interleave(variants, args, db, db_name, started, after_round=cold, progress=lambda res: (
+            ", ".join(f"{n} p50 {res[n].ms(0.5):.0f} ms" for n in (*variants, "forecast cold"))))
 
         parts = None
         if args.repeat > 0 and time.monotonic() - started < args.time_limit + 60:
@@ -905,89 +747,33 @@ async def run(args: argparse.Namespace, pg: str, db_name: str, started: float, l
             for key, plan in parts["plans"].items():
                 print(f"\n--- EXPLAIN {key}\n{plan}", file=sys.stderr)
         meta = {
-            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.system()} {platform.machine()}", "nproc": os.cpu_count(),
-            "python": platform.python_version(), "postgres": str(await db.fetchval("SHOW server_version")).split()[0],
+            **await h.machine(db),
             "seed": args.seed, "counts": s.counts, "forecast": checked, "heatmap": heat, "period": period.code,
             "rounds": rounds, "requests": args.requests, "warmup": args.warmup, "repeat": args.repeat,
             "first_call_ms": 1000 * first_call, "command": _command(args), "scale": args.scale,
         }
     finally:
-        for client in clients:
-            await client.close()
-        await conn.close()
-        await db.close()
+        await h.close_all(*clients, conn, db)
     return markdown(res, meta, parts)
 
 
 def _command(args: argparse.Namespace) -> str:
-    parts = [".venv/bin/python scripts/bench/forecast.py"]
-    defaults = {"rounds": 3, "requests": 20, "warmup": 5, "cold": 1, "repeat": 5, "scale": 1.0, "seed": 11}
-    for key, default in defaults.items():
-        if getattr(args, key) != default:
-            parts.append(f"--{key} {getattr(args, key)}")
-    return " ".join(parts)
-
-
-async def bench(args: argparse.Namespace) -> int:
-    h.local_only(args.postgres, "--postgres")
-    started = time.monotonic()
-    pg = args.postgres.rstrip("/")
-    db_name = args.database or f"salescore_bench_{secrets.token_hex(4)}"
-    logdir = Path(tempfile.mkdtemp(prefix="salescore-bench-"))
-    servers: list[h.Server] = []
-    created = ok = False
-    try:
-        async with asyncio.timeout(args.time_limit + 240):  # the hard stop, loading included
-            if not args.database:
-                await h.create_database(pg, db_name)
-                created = True
-                print(f"scratch database {db_name}; migrating and loading", file=sys.stderr)
-            table = await run(args, pg, db_name, started, logdir, servers)
-        print("\n" + table)
-        if args.write_doc:
-            doc = h.write_doc("forecast", HEADING, table)
-            print(f"\nupdated {doc.relative_to(h.ROOT)}", file=sys.stderr)
-        ok = True
-        return 0
-    finally:
-        for server in servers:
-            h.stop(server)
-        if created and not args.keep:
-            await h.drop_database(pg, db_name)
-            print(f"dropped {db_name}; {time.monotonic() - started:.0f}s in all", file=sys.stderr)
-        elif created:
-            print(f"kept {db_name}: re-run with --database {db_name}", file=sys.stderr)
-        if ok:
-            shutil.rmtree(logdir, ignore_errors=True)
-        else:
-            print(f"server log kept in {logdir}", file=sys.stderr)
+    return h.command("forecast.py", args, {"rounds": 3, "requests": 20, "warmup": 5, "cold": 1, "repeat": 5,
+                                           "scale": 1.0, "seed": 11})
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
-    add("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    add("--requests", type=int, default=20, help="sequential calls per variant and round (default 20)")
-    add("--warmup", type=int, default=5, help="warm-up calls per variant (default 5)")
+    h.timing_options(add, rounds=3, requests=20, warmup=5)
     add("--cold", type=int, default=1, help="cold forecast calls per round, cache emptied before each (default 1)")
     add("--repeat", type=int, default=5, help="in-process breakdown calls (default 5; 0 skips it)")
     add("--scale", type=float, default=1.0, help="dataset size relative to scale M (default 1.0: 200k deals)")
     add("--seed", type=int, default=11, help="dataset seed (default 11)")
     add("--explain", action="store_true", help="print EXPLAIN ANALYZE of salescore's slower statements")
-    add("--database", help="an existing database from --keep (loaded if empty); never dropped")
-    add("--keep", action="store_true", help="keep the scratch database for a later --database run")
-    add("--postgres", default="postgresql://postgres@127.0.0.1:5432",
-        help="server URL without a database (a scratch database is created and dropped)")
-    add("--time-limit", type=float, default=420,
-        help="seconds; no round starts past it, and the run is cut 240 s later (default 420)")
-    add("--no-doc", dest="write_doc", action="store_false", help="do not update docs/benchmarks.md")
+    h.scratch_options(add, time_limit=420, grace=GRACE)
     args = parser.parse_args()
-    try:
-        return asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        print("interrupted; server stopped and scratch database dropped", file=sys.stderr)
-        return 130
+    return h.scratch_main(args, run, doc="forecast", heading=HEADING, grace=GRACE)
 
 
 if __name__ == "__main__":

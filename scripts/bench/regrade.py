@@ -225,28 +225,8 @@ async def run(args: argparse.Namespace, pg: str, db_name: str, started: float) -
 
 
 async def bench(args: argparse.Namespace) -> int:
-    h.local_only(args.postgres, "--postgres")
-    started = time.monotonic()
-    pg = args.postgres.rstrip("/")
-    db_name = args.database or f"salescore_bench_{secrets.token_hex(4)}"
-    created = False
-    try:
-        if not args.database:
-            await h.create_database(pg, db_name)
-            created = True
-            print(f"scratch database {db_name}; migrating and seeding scale {args.scale}", file=sys.stderr)
-        table = await run(args, pg, db_name, started)
-        print("\n" + table)
-        if args.write_doc:
-            doc = h.write_doc("regrade", HEADING, table)
-            print(f"\nupdated {doc.relative_to(h.ROOT)}", file=sys.stderr)
-        return 0
-    finally:
-        if created and not args.keep:
-            await h.drop_database(pg, db_name)
-            print(f"dropped {db_name}; {time.monotonic() - started:.0f}s in all", file=sys.stderr)
-        elif created:
-            print(f"kept {db_name}: re-run with --database {db_name}", file=sys.stderr)
+    return await h.scratch_run(args, lambda sc: run(args, sc.pg, sc.name, sc.started), doc="regrade",
+                               heading=HEADING, grace=None, what=f"migrating and seeding scale {args.scale}")
 
 
 def main() -> int:
@@ -261,11 +241,7 @@ def main() -> int:
         help="server URL without a database (a scratch database is created and dropped)")
     add("--no-doc", dest="write_doc", action="store_false", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
-    try:
-        return asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return h.run_main(bench, args, "interrupted")
 
 
 if __name__ == "__main__":

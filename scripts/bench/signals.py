@@ -28,10 +28,8 @@ import os
 import platform
 import random
 import secrets
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -600,51 +598,17 @@ async def run(args: argparse.Namespace, url: str, pg: tuple[str, str] | None, st
 
 
 def _command(args: argparse.Namespace) -> str:
-    parts = [".venv/bin/python scripts/bench/signals.py"]
-    defaults = {"backend": "sqlite", "client": "httpx", "requests": 2000, "rounds": 4, "warmup": 200, "calls": 5000,
-                "sample": 200, "seed": 7}
-    for key, default in defaults.items():
-        if getattr(args, key) != default:
-            parts.append(f"--{key} {getattr(args, key)}")
-    return " ".join(parts)
+    return h.command("signals.py", args, {"backend": "sqlite", "client": "httpx", "requests": 2000, "rounds": 4,
+                                          "warmup": 200, "calls": 5000, "sample": 200, "seed": 7})
 
 
 async def bench(args: argparse.Namespace) -> int:
-    started = time.monotonic()
-    logdir = Path(tempfile.mkdtemp(prefix="salescore-bench-"))
-    servers: list[h.Server] = []
-    pg_base = args.postgres.rstrip("/")
-    db_name = f"salescore_bench_{secrets.token_hex(4)}"
-    created = ok = False
-    try:
-        async with asyncio.timeout(args.time_limit + 60):  # the hard stop, setup and in-process part included
-            if args.backend == "postgres":
-                h.local_only(args.postgres, "--postgres")
-                await h.create_database(pg_base, db_name)
-                created = True
-                print(f"scratch database {db_name}; migrating", file=sys.stderr)
-                url = f"{pg_base}/{db_name}".replace("postgresql://", "postgresql+asyncpg://", 1)
-                pg: tuple[str, str] | None = (pg_base, db_name)
-            else:
-                url, pg = f"sqlite+aiosqlite:///{logdir / 'bench.db'}", None
-            table = await run(args, url, pg, started, logdir, servers)
-        print("\n" + table)
-        if args.write_doc:
-            doc = h.write_doc(f"signals-{args.backend}", f"{HEADING} ({args.backend})", table)
-            print(f"\nupdated {doc.relative_to(h.ROOT)}", file=sys.stderr)
-        ok = True
-        return 0
-    finally:
-        for server in servers:
-            h.stop(server)
-        if created:
-            await h.drop_database(pg_base, db_name)
-            print(f"dropped {db_name}", file=sys.stderr)
-        print(f"{time.monotonic() - started:.0f}s in all", file=sys.stderr)
-        if ok:
-            shutil.rmtree(logdir, ignore_errors=True)
-        else:
-            print(f"server log kept in {logdir}", file=sys.stderr)
+    def run_on(sc: h.Scratch) -> Awaitable[str]:  # a scratch PostgreSQL database, or a SQLite file in the log folder
+        url = sc.sa_url if sc.name else f"sqlite+aiosqlite:///{sc.logdir / 'bench.db'}"
+        return run(args, url, (sc.pg, sc.name) if sc.name else None, sc.started, sc.logdir, sc.servers)
+
+    return await h.scratch_run(args, run_on, doc=f"signals-{args.backend}", heading=f"{HEADING} ({args.backend})",
+                               grace=60, what="migrating", database=args.backend == "postgres")
 
 
 def main() -> int:
@@ -666,11 +630,7 @@ def main() -> int:
         help="seconds; no round starts past it, and the run is cut 60 s later (default 90)")
     add("--no-doc", dest="write_doc", action="store_false", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
-    try:
-        return asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        print("interrupted; server stopped and scratch database dropped", file=sys.stderr)
-        return 130
+    return h.run_main(bench, args)
 
 
 if __name__ == "__main__":
