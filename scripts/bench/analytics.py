@@ -197,7 +197,7 @@ moved AS (
   FROM stage_changes sc JOIN weeks w ON sc.at >= w.s AND sc.at < w.e
   JOIN opportunities o ON o.tenant_id = sc.tenant_id AND o.id = sc.opportunity_id
   JOIN people p ON p.id = o.owner_id
-  WHERE sc.tenant_id = $1 AND sc.via IN ('api', 'action') AND o.deleted_at IS NULL AND {span_at}
+  WHERE sc.tenant_id = $1 AND (sc.via IN ('api', 'action', 'win') OR (sc.via = 'create' AND NOT sc.compliant)) AND o.deleted_at IS NULL AND {span_at}
   GROUP BY 1, 2, 3
 )
 SELECT first, key, count(*) AS n, count(*) FILTER (WHERE ok) AS compliant FROM moved GROUP BY first, key

@@ -68,3 +68,18 @@ async def test_hours_between_and_buckets_in_tenant_time(h: Harness) -> None:
     # 2026-10-11 16:00 UTC is Monday 12 Oct 00:00 in Shanghai: the second week; 4 Oct 15:59 UTC is before both.
     assert [(r[0], r[1]) for r in rows] == [(date(2026, 10, 5), 1), (date(2026, 10, 12), 1)]
     assert rows[1][2] == pytest.approx((datetime(2026, 10, 11, 16, 0, tzinfo=UTC) - start) / timedelta(hours=1))
+
+
+@pytest.mark.parametrize("micro", [0, 1, 499_999, 999_499, 999_500, 999_600, 999_999])
+async def test_add_seconds_and_add_days_are_exact_at_any_fraction(h: Harness, micro: int) -> None:
+    """SQLite's datetime() rounds a fraction to milliseconds (.9996 s → the next second) before adding."""
+    from salescore.kit.dialect import add_days, add_seconds
+
+    start = datetime(2026, 10, 12, 10, 7, 0, micro, tzinfo=UTC)
+    stamps = sa.values(sa.column("ts", UTCDateTime()), name="s").data([(start,)]).cte("s")
+    stmt = sa.select(add_seconds(stamps.c.ts, 7200), add_seconds(stamps.c.ts, -60), add_days(stamps.c.ts, 1),
+                     stamps.c.ts <= add_seconds(stamps.c.ts, 0))
+    async with h.runtime.sessionmaker() as session:
+        plus, minus, day, same = (await session.execute(stmt)).one()
+    assert (plus, minus, day) == (start + timedelta(hours=2), start - timedelta(minutes=1), start + timedelta(days=1))
+    assert same

@@ -168,12 +168,14 @@ async def test_a_manager_may_override_missing_requirements_and_it_counts_as_non_
     body = {"stage": "样机测试", "override_reason": "老客户复购，总监特批先行测试"}
     r = await h.client.post(path, json=body, headers=rep.headers)
     assert r.status_code == 403  # a rep cannot wave the rules
-    r = await h.client.post(path, json={**body, "override_reason": ""}, headers=manager.headers)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "override_reason"
+    for blank in ("", "   "):
+        r = await h.client.post(path, json={**body, "override_reason": blank}, headers=manager.headers)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "override_reason"
     r = await h.client.post(path, json=body, headers=manager.headers)
     assert r.status_code == 200 and r.json()["stage"] == "样机测试"
     changes = (await h.client.get(f"/api/v1/opportunities/{deal['id']}/stage-changes", headers=rep.headers)).json()
     assert [(c["to_stage"], c["compliant"]) for c in changes] == [("初谈", True), ("样机测试", False)]
+    assert changes[-1]["override_reason"] == body["override_reason"] and changes[0]["override_reason"] is None
     async with h.runtime.sessionmaker() as session:  # the event says who waived what, and why
         events = (await session.scalars(sa.select(Event).where(
             Event.entity_id == uuid.UUID(deal["id"]), Event.type == "opportunity.stage_changed"))).all()
@@ -191,3 +193,28 @@ async def test_a_manager_may_override_missing_requirements_and_it_counts_as_non_
     tenant = next(g for g in kpis["groups"] if g["key"] == "tenant")
     point = tenant["series"]["action_compliance_rate"][-1]
     assert (point["value"], point["n"]) == (0.0, 1)  # the deal moved this week, once against the rules
+
+
+async def test_creating_late_or_winning_early_records_whether_requirements_were_met(h: Harness) -> None:
+    """Neither is refused (imports create deals at their stage; a win is a fact), but a move that passed
+    stages without their requirements is recorded as not compliant and counts in the compliance rate."""
+    org = await h.org()
+    rep = org.reps[0]
+    customer = await h.customer(rep)
+    strict = await h.strict_pipeline(org.director)
+    late = await h.opportunity(rep, customer["id"], amount=None, pipeline_id=strict, stage="终审")
+    fine = await h.opportunity(rep, customer["id"], amount="1000", pipeline_id=strict, stage="报价")
+    early = await h.opportunity(rep, customer["id"], amount="1000", pipeline_id=strict)
+    r = await h.client.post(f"/api/v1/opportunities/{early['id']}/win", json={}, headers=rep.headers)
+    assert r.status_code == 200 and r.json()["stage"] == "签约"
+
+    async def moves(deal: dict[str, Any]) -> list[tuple[str, str, bool]]:
+        r = await h.client.get(f"/api/v1/opportunities/{deal['id']}/stage-changes", headers=rep.headers)
+        return [(c["via"], c["to_stage"], c["compliant"]) for c in r.json()]
+
+    assert await moves(late) == [("create", "终审", False)]  # no amount, no quote actions
+    assert await moves(fine) == [("create", "报价", True)]  # 报价 needs the amount: given
+    assert await moves(early) == [("create", "初谈", True), ("win", "签约", False)]  # no quote actions
+    kpis = (await h.client.get("/api/v1/analytics/kpis", params={"weeks": 1}, headers=org.director.headers)).json()
+    point = next(g for g in kpis["groups"] if g["key"] == "tenant")["series"]["action_compliance_rate"][-1]
+    assert (point["value"], point["n"]) == (0.0, 2)  # late (a creation that skipped) and early (its win)

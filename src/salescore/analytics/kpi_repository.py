@@ -26,7 +26,10 @@ from salescore.kit.sqlstats import MEDIAN, hours_between, percentile
 from salescore.kit.types import GUID, UTCDateTime
 from salescore.models import Contact, Customer, FollowUp, Opportunity, Pipeline, StageChange, Team
 
-HUMAN_MOVES = ("api", "action")  # stage moves made by people (not create, win or reopen)
+# Stage moves that pass stages: the stage endpoint / PATCH, a ticked action, a win (to the last stage). A
+# creation counts only when it skipped requirements (a deal entered directly in a later stage without them).
+PASSING_MOVES = ("api", "action", "win")
+CREATE = "create"
 IMPORTED = "import"
 LEAD = "lead"  # SPEC: customers created as leads
 
@@ -179,9 +182,9 @@ async def stage_transitions(
 async def action_compliance(
     session: AsyncSession, principal: Principal, who: sa.CTE, group_by: GroupBy, weeks: sa.CTE, span: Span,
 ) -> Sequence[sa.Row[Any]]:
-    """Per (week, key): (first, key, n, compliant) -- n: deals (not deleted) with a stage move
-    made by a person (via api or action) in the week; compliant: those whose every such move of
-    the week was compliant."""
+    """Per (week, key): (first, key, n, compliant) -- n: deals (not deleted) with a stage move in the
+    week that passed stages (api, action, win; a creation that skipped requirements); compliant:
+    those whose every such move of the week was compliant."""
     sc, o = StageChange, Opportunity
     per_deal = (
         sa.select(
@@ -192,7 +195,8 @@ async def action_compliance(
         .join(weeks, _in_week(weeks, sc.at, span))
         .join(o, sa.and_(o.tenant_id == sc.tenant_id, o.id == sc.opportunity_id))
         .join(who, who.c.user_id == o.owner_id)
-        .where(sc.tenant_id == principal.tenant_id, sc.via.in_(HUMAN_MOVES), o.deleted_at.is_(None))
+        .where(sc.tenant_id == principal.tenant_id, o.deleted_at.is_(None),
+               sa.or_(sc.via.in_(PASSING_MOVES), sa.and_(sc.via == CREATE, sc.compliant.is_(False))))
         .subquery("moves")
     )
     p = per_deal.c

@@ -35,8 +35,9 @@ reported under `settings`.
   week's last day's month was `stage_from` (样机测试); success = moved into `stage_to` (终审) or a later
   stage of the deal's pipeline after that moment and by the week's end, or won by then. value = successes / n;
   alert below `min_stage_transition_rate` (0.65). Grouped by the deal's owner / product line.
-- `action_compliance_rate`: deals (not deleted) moved between stages by a person (via api or action) in the
-  week; compliant when every such move of the week met its stages' required fields and actions.
+- `action_compliance_rate`: deals (not deleted) with a move in the week that passed stages (the stage endpoint,
+  PATCH, an action, a win, or a creation in a later stage that skipped requirements); compliant when every such
+  move of the week met its stages' required fields and actions (a manager's 特批 override does not).
   value = compliant / n; alert below `min_action_compliance_rate` (0.82). Grouped by the deal's owner /
   product line.
 - `daily_report_submission_rate`: the daily-report analytics' definition per week: n = expected reports

@@ -40,7 +40,11 @@ async def compute_missing(session: AsyncSession, tenant_id: uuid.UUID, days: lis
     if not days:
         return []
     await repo.lock_days(session, tenant_id)
-    missing = sorted(set(days) - await repo.stored_days(session, tenant_id, days))
+    # Days before the tenant's first follow-up have nothing to index: neither the duty nor a request
+    # stores them (a request for 1970 costs one indexed lookup, not 366 empty days).
+    first = await repo.first_activity_day(session, tenant_id, (await tenancy.get_tenant(session, tenant_id)).timezone)
+    candidates = [d for d in days if first is not None and d >= first]
+    missing = sorted(set(candidates) - await repo.stored_days(session, tenant_id, candidates))
     await compute_days(session, tenant_id, missing)
     return missing
 
@@ -98,8 +102,6 @@ async def process_health(
         raise Unprocessable.field("user_id", "no user with this id whose figures you may see")
     # Today is still happening: only days up to yesterday are computed (and so ever stored).
     through = min(end, yesterday)
-    # Days before the tenant's first follow-up have nothing to index: not computed, not stored
-    # (a request for 1970 costs one indexed lookup, not 366 empty days).
     first = await repo.first_activity_day(session, principal.tenant_id, tenant.timezone) if through >= start else None
     wanted = list(calendar.days(max(start, first), through)) if first is not None and through >= first else []
     missing = []

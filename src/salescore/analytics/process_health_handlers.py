@@ -20,8 +20,9 @@ from salescore.kit.types import utcnow
 from salescore.models import Event
 from salescore.tenancy import service as tenancy
 
-# A follow-up occurring this long before it is recorded may belong to a day already stored.
-BACK_DATED = timedelta(minutes=5)
+# A follow-up occurring more than this before it is recorded may belong to a day already stored (23:58
+# logged at 00:02); the handler then decides in tenant time. Logged "now" (the app's default), it cannot.
+BACK_DATED = timedelta(seconds=1)
 # Follow-up attributes the index reads (actions carry the objection and proposal codes).
 INPUTS = frozenset({"occurred_at", "channel", "actions", "user_id", "opportunity_id", "deleted_at"})
 
@@ -53,7 +54,8 @@ async def forget_affected_days(session: AsyncSession, event: Event) -> None:
     tenant = await tenancy.get_tenant(session, event.tenant_id)
     window = settings_of(tenant).process_health.window_days
     yesterday = calendar.local_date(utcnow(), tenant.timezone) - timedelta(days=1)
-    for moment in _moments(event):
-        first = calendar.local_date(moment, tenant.timezone)
-        if first <= yesterday:
+    firsts = [d for d in (calendar.local_date(m, tenant.timezone) for m in _moments(event)) if d <= yesterday]
+    if firsts:
+        await repo.lock_days(session, tenant.id)  # a computation in flight commits its marks first
+        for first in firsts:
             await repo.forget_days(session, tenant.id, first, min(yesterday, first + timedelta(days=window - 1)))

@@ -109,6 +109,7 @@ async def replace(session: AsyncSession, principal: Principal, data: AnalyticsSe
     old = settings_of(tenant)
     if old.process_health != data.process_health or old.kpis.effective_channels != data.kpis.effective_channels:
         # the stored process-health days were computed with the old definition: recompute when asked
+        await process_health_repository.lock_days(session, tenant.id)
         await process_health_repository.forget_days(session, tenant.id)
     stored: dict[str, Any] = data.model_dump(mode="json")
     tenant.settings = {**(tenant.settings or {}), SETTINGS_KEY: stored}

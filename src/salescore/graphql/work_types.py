@@ -80,6 +80,7 @@ class StageChange(FromRow):
     via: str
     follow_up_id: strawberry.ID | None
     compliant: bool
+    override_reason: str | None = strawberry.field(description="Why a manager moved it forward anyway (特批)")
 
 
 @strawberry.type(description="日报: the day's 1–3 actions and the customer progress.")

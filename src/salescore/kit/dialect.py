@@ -52,7 +52,9 @@ def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
     # second with '.000000' appended; re-attach the original fraction (from character 20 on) so
     # the result has the stored format and a timestamp exactly n days later compares equal.
     column, days = _parts(element, compiler, **kw)
-    return f"(datetime({column}, '{days:+d} days') || substr({column}, 20))"
+    # datetime() rounds a value with a fraction to milliseconds first (.9996 s → the next second): give it
+    # the whole seconds only.
+    return f"(datetime(substr({column}, 1, 19), '{days:+d} days') || substr({column}, 20))"
 
 
 @compiles(add_days)
@@ -81,7 +83,7 @@ def _add_seconds_postgresql(element: add_seconds, compiler: Any, **kw: Any) -> s
 @compiles(add_seconds, "sqlite")
 def _add_seconds_sqlite(element: add_seconds, compiler: Any, **kw: Any) -> str:
     column, seconds = _parts(element, compiler, **kw)  # type: ignore[arg-type]
-    return f"(datetime({column}, '{seconds:+d} seconds') || substr({column}, 20))"  # see add_days
+    return f"(datetime(substr({column}, 1, 19), '{seconds:+d} seconds') || substr({column}, 20))"  # see add_days
 
 
 class new_uuid(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it stands for

@@ -46,3 +46,5 @@ class StageChange(TenantScoped, Base):
     follow_up_id: Mapped[uuid.UUID | None] = mapped_column(GUID)
     # True when every required field and action of the stages passed was present.
     compliant: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    # Why a manager let a move through with requirements missing (特批); null otherwise.
+    override_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.audit.service import record, snapshot
-from salescore.events.outbox import emit
 from salescore.customer import service as customer_service
+from salescore.events.outbox import emit
 from salescore.kit.crud import apply_changes
 from salescore.kit.errors import NotFound, Unprocessable
 from salescore.kit.principal import Principal
@@ -66,7 +66,7 @@ async def create_opportunity(session: AsyncSession, principal: Principal, data: 
     )
     session.add(deal)
     await session.flush()
-    pipeline_service.record_first_stage(session, principal, deal)
+    await pipeline_service.record_first_stage(session, principal, deal)
     record(session, principal, action="create", entity="opportunity", obj=deal)
     return deal
 

@@ -77,11 +77,12 @@ class PipelineRead(OutModel):
 class StageMove(InModel):
     stage: StageCode
     at: PastDatetime | None = Field(None, description="When the move happened (imports); defaults to now")
-    override_reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+    override_reason: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")] | None = Field(
         None,
         description="Managers, directors and admins: move forward although requirements are missing (特批), "
-        "saying why. The move is recorded as not compliant (it counts against the action compliance rate) and "
-        "the missing requirements and the reason go to the audit log. Without missing requirements it is ignored.",
+        "saying why. The move is recorded with `compliant: false` and this reason (GET …/stage-changes; it counts "
+        "against the action compliance rate); the event `opportunity.stage_changed` also lists the requirements "
+        "waived. Without missing requirements it is ignored.",
     )
 
 
@@ -103,5 +104,6 @@ class StageChangeRead(OutModel):
     by_id: uuid.UUID | None
     via: str
     follow_up_id: uuid.UUID | None
-    compliant: bool
+    compliant: bool = Field(description="Every required field and action of the stages passed was present")
+    override_reason: str | None = Field(description="Why a manager moved it forward anyway (特批); null otherwise")
 

@@ -145,12 +145,28 @@ async def pipeline_for_new_deal(
     return pipeline.id, stage
 
 
-def record_first_stage(session: AsyncSession, principal: Principal, deal: Opportunity) -> None:
+async def record_first_stage(session: AsyncSession, principal: Principal, deal: Opportunity) -> None:
+    """The creation move. A deal created directly in a later stage (an import, or a deal entered late)
+    passed the stages before it: the move is compliant only when their requirements are met."""
     if deal.stage is not None:
+        missing = await _unmet(session, deal, await _pipeline_of(session, deal), deal.stage) \
+            if deal.pipeline_id is not None else []
         session.add(StageChange(
             id=new_id(), tenant_id=deal.tenant_id, opportunity_id=deal.id, pipeline_id=deal.pipeline_id,
             from_stage=None, to_stage=deal.stage, at=deal.created_at, by_id=principal.user_id, via="create",
+            compliant=not missing,
         ))
+
+
+async def _unmet(session: AsyncSession, deal: Opportunity, pipeline: Pipeline, to_stage: str) -> list[FieldError]:
+    """Every requirement of the stages up to `to_stage` the deal does not meet (none when it is no later
+    than the deal's current stage would need: callers ask for forward moves)."""
+    target = rules.stage_index(pipeline, to_stage)
+    if target < 0:
+        return []
+    needed = {code for code, _ in rules.requirements_through(pipeline, target)[1]}
+    recorded = await repo.recorded_action_codes(session, deal.tenant_id, deal.id, needed) if needed else set()
+    return rules.missing(deal, pipeline, target, recorded)
 
 
 async def _pipeline_of(session: AsyncSession, deal: Opportunity) -> Pipeline:
@@ -205,9 +221,7 @@ async def move_stage(
     current = rules.stage_index(pipeline, deal.stage)
     missing: list[FieldError] = []
     if target > current:
-        needed = {code for code, _ in rules.requirements_through(pipeline, target)[1]}
-        recorded = await repo.recorded_action_codes(session, deal.tenant_id, deal.id, needed)
-        errors = rules.missing(deal, pipeline, target, recorded)
+        errors = await _unmet(session, deal, pipeline, to_stage)
         if errors and override_reason is not None:
             if not (principal.is_manager or principal.sees_whole_tenant):
                 raise Forbidden("only managers, directors and admins may override stage requirements")
@@ -227,12 +241,12 @@ async def move_stage(
         id=new_id(), tenant_id=deal.tenant_id, opportunity_id=deal.id, pipeline_id=pipeline.id,
         from_stage=from_stage, to_stage=to_stage, at=at or utcnow(), by_id=principal.user_id, via=via,
         follow_up_id=follow_up_id, compliant=not missing,
+        override_reason=override_reason if missing else None,
     ))
     await session.flush()
-    change: dict[str, Any] = {"from": from_stage, "to": to_stage, "via": via}
+    change: dict[str, Any] = {"from": from_stage, "to": to_stage, "via": via, "compliant": not missing}
     if missing:
-        change |= {"compliant": False, "override_reason": override_reason,
-                   "missing": [f"{e['field']}: {e['message']}" for e in missing]}
+        change |= {"override_reason": override_reason, "missing": [f"{e['field']}: {e['message']}" for e in missing]}
     record(session, principal, action="update", entity="opportunity", obj=deal, before=before,
            also_emit=tuple(events), extra={"stage_change": change})
     if was == "lost_pending_review":
@@ -260,9 +274,12 @@ async def win(
     last = rules.last_stage(pipeline)
     events = ["opportunity.won"]
     if last is not None and deal.stage != last:
+        # A win is a fact, never refused; skipping the last stages' requirements makes the move non-compliant.
+        missing = await _unmet(session, deal, pipeline, last)
         session.add(StageChange(
             id=new_id(), tenant_id=deal.tenant_id, opportunity_id=deal.id, pipeline_id=pipeline.id,
             from_stage=deal.stage, to_stage=last, at=moment, by_id=principal.user_id, via="win",
+            compliant=not missing,
         ))
         deal.stage, deal.pipeline_id = last, pipeline.id
         events.append("opportunity.stage_changed")
