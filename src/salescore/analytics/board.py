@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import board_repository as repo
-from salescore.analytics.scope import check_team
+from salescore.analytics.scope import EARLIEST_AS_OF, check_team
 from salescore.analytics.settings import settings_of
 from salescore.kit import workdays as calendar
 from salescore.kit.dialect import without_jit
@@ -23,8 +23,6 @@ from salescore.kit.principal import Principal
 from salescore.kit.sqlstats import local_start
 from salescore.kit.types import utcnow
 from salescore.tenancy import service as tenancy
-
-EARLIEST_AS_OF = date(2000, 1, 1)
 
 
 def _check(value: float | None, threshold: float, sample_size: int, ids: list[uuid.UUID],

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import heatmap_repository as repo
 from salescore.analytics.scope import check_team, user_in_reach
-from salescore.analytics.service import MAX_PERIOD_DAYS
+from salescore.analytics.service import resolve_period
 from salescore.kit import workdays as calendar
 from salescore.kit.dialect import without_jit
 from salescore.kit.errors import Unprocessable
@@ -46,21 +46,11 @@ WEEKDAY_LABELS: dict[Lang, tuple[str, ...]] = {
 def resolve_window(cols: str, start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """Defaults: `to` = today (or `from` when that is later); `from` = the Monday of the 12th
     week back for weeks, 89 days before `to` for weekdays (90 days in all)."""
-    for value, field in ((start, "from"), (end, "to")):
-        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
-            raise Unprocessable.field(field, f"must be between {FIRST_DAY} and {LAST_DAY}")
-    if end is None:
-        end = today if start is None or start <= today else start
-    if start is None:
-        start = (
-            week_starts(end, DEFAULT_WEEKS)[0] if cols == "week"
-            else end - timedelta(days=DEFAULT_WEEKDAY_DAYS - 1)
-        )
-    if end < start:
-        raise Unprocessable.field("to", "must not be before `from`")
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise Unprocessable.field("to", f"the period may span at most {MAX_PERIOD_DAYS} days")
-    return start, end
+    def first(last: date) -> date:
+        return week_starts(last, DEFAULT_WEEKS)[0] if cols == "week" else last - timedelta(days=DEFAULT_WEEKDAY_DAYS - 1)
+
+    period = resolve_period(start, end, today, default_start=first, bounds=(FIRST_DAY, LAST_DAY))
+    return period.start, period.end
 
 
 def parse_channels(values: Iterable[str] | None) -> tuple[str, ...] | None:

@@ -37,7 +37,6 @@ from salescore.kit.types import utcnow
 from salescore.tenancy import service as tenancy
 
 DEFAULT_WEEKS, MAX_WEEKS = 6, 26
-EARLIEST_AS_OF = date(2001, 1, 1)
 GRADING_HORIZON_DAYS = 90  # the grading-accuracy endpoint's default horizon
 FORECAST_CURRENCY = "CNY"
 DIGITS = 4
@@ -88,8 +87,8 @@ async def kpis(
     as_of = as_of or today
     if as_of > today:
         raise Unprocessable.field("as_of", "must not be after today (tenant time)")
-    if as_of < EARLIEST_AS_OF:
-        raise Unprocessable.field("as_of", f"must be {EARLIEST_AS_OF.isoformat()} or later")
+    if as_of < scope.EARLIEST_AS_OF:
+        raise Unprocessable.field("as_of", f"must be {scope.EARLIEST_AS_OF.isoformat()} or later")
     await scope.check_team(session, principal, team_id)
     await without_jit(session)  # at scale M compiling these aggregates costs more than running them
     conf = (await analytics_settings.current(session, tenant.id)).kpis

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import process_health_repository as repo
 from salescore.analytics import scope
+from salescore.analytics.service import resolve_period
 from salescore.analytics.settings import settings_of
 from salescore.kit import workdays as calendar
 from salescore.kit.dialect import without_jit
@@ -28,11 +29,9 @@ from salescore.kit.types import utcnow
 from salescore.tenancy import service as tenancy
 
 WEIGHTS = {"follow_ups": 0.4, "objections": 0.3, "proposals": 0.3}
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 # Windows reach back window_days before `from`; no CRM record predates this, and dates near
 # date.min would overflow in the tenant-time arithmetic.
-FIRST_DAY = date(1970, 1, 1)
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 
 
 async def compute_missing(session: AsyncSession, tenant_id: uuid.UUID, days: list[date]) -> list[date]:
@@ -70,18 +69,8 @@ async def compute_days(session: AsyncSession, tenant_id: uuid.UUID, days: list[d
 
 def resolve_range(start: date | None, end: date | None, yesterday: date) -> tuple[date, date]:
     """Defaults: the 30 days to yesterday, or to `to`, or from `from` to yesterday."""
-    for name, day in (("from", start), ("to", end)):
-        if day is not None and day < FIRST_DAY:
-            raise Unprocessable.field(name, f"must not be before {FIRST_DAY.isoformat()}")
-    if end is None:
-        end = yesterday if start is None or start <= yesterday else start
-    if start is None:
-        start = max(FIRST_DAY, end - timedelta(days=DEFAULT_DAYS - 1))
-    if end < start:
-        raise Unprocessable.field("to", "must not be before `from`")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise Unprocessable.field("to", f"the range may span at most {MAX_DAYS} days")
-    return start, end
+    period = resolve_period(start, end, yesterday, bounds=(FIRST_DAY, LAST_DAY))
+    return period.start, period.end
 
 
 async def process_health(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ GroupByQuery = Annotated[
                       "region) or product line (the deal's)"),
 ]
 TeamQuery = Annotated[uuid.UUID | None, Query(description="Only the current members of this team")]
+EARLIEST_AS_OF = date(2000, 1, 1)  # the earliest `as_of` a point-in-time figure is asked for
 TENANT_KEY = "tenant"
 NO_KEY = "none"  # the group of records without a team, region or product line
 

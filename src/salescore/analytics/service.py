@@ -5,7 +5,7 @@ turning the small per-user SQL aggregates into rates. Never loops over reports o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -39,16 +39,34 @@ class Period:
     today: date
 
 
-def resolve_period(start: date | None, end: date | None, today: date) -> Period:
-    """Defaults: the 30 days ending today (tenant time), or ending at `to`, or from `from` to today."""
+def resolve_period(
+    start: date | None,
+    end: date | None,
+    today: date,
+    *,
+    default_start: Callable[[date], date] | None = None,
+    bounds: tuple[date, date] | None = None,
+    max_days: int = MAX_PERIOD_DAYS,
+) -> Period:
+    """The period every analytics figure is asked for. Defaults: `to` = today (tenant time), or `from`
+    when that is later; `from` = `default_start(to)` (the 30 days ending at `to` unless given), never
+    before the lower bound. With `bounds`, both days must lie within them (far dates would overflow
+    the tenant-time arithmetic of some figures)."""
+    if bounds is not None:
+        for field, day in (("from", start), ("to", end)):
+            if day is not None and not bounds[0] <= day <= bounds[1]:
+                raise Unprocessable.field(field, f"must be from {bounds[0]} to {bounds[1]}")
     if end is None:
         end = today if start is None or start <= today else start
     if start is None:
-        start = end - timedelta(days=min(DEFAULT_PERIOD_DAYS - 1, (end - date.min).days))
+        start = (default_start(end) if default_start is not None
+                 else end - timedelta(days=min(DEFAULT_PERIOD_DAYS - 1, (end - date.min).days)))
+        if bounds is not None:
+            start = max(bounds[0], start)
     if end < start:
         raise Unprocessable.field("to", "must not be before `from`")
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise Unprocessable.field("to", f"the period may span at most {MAX_PERIOD_DAYS} days")
+    if (end - start).days + 1 > max_days:
+        raise Unprocessable.field("to", f"the period may span at most {max_days} days")
     return Period(start, end, today)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salescore.analytics import scope
+from salescore.analytics.service import resolve_period
 from salescore.kit.errors import Unprocessable
 from salescore.kit.principal import Principal
 from salescore.kit.types import utcnow
@@ -32,20 +33,11 @@ def _month_back(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def resolve_period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+def resolve_months(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """Default: the 12 calendar months ending with `to`'s month (`to` defaults to today)."""
-    for field, day in (("from", start), ("to", end)):
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise Unprocessable.field(field, f"must be from {EARLIEST} to {LATEST}")
-    if end is None:
-        end = today if start is None or start <= today else start
-    if start is None:
-        start = max(EARLIEST, _month_back(end, DEFAULT_MONTHS - 1))
-    if end < start:
-        raise Unprocessable.field("to", "must not be before `from`")
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise Unprocessable.field("to", f"the period may span at most {MAX_PERIOD_DAYS} days")
-    return start, end
+    period = resolve_period(start, end, today, default_start=lambda last: _month_back(last, DEFAULT_MONTHS - 1),
+                            bounds=(EARLIEST, LATEST), max_days=MAX_PERIOD_DAYS)
+    return period.start, period.end
 
 
 def months_of(start: date, end: date) -> list[date]:
@@ -82,7 +74,7 @@ async def loss_reasons(
 ) -> dict[str, Any]:
     tenant = await tenancy.get_tenant(session, principal.tenant_id)
     tz = tenant.timezone
-    start, end = resolve_period(start, end, local_date(utcnow(), tz))
+    start, end = resolve_months(start, end, local_date(utcnow(), tz))
     await _check_filters(session, principal, team_id, owner_id)
     months = months_of(start, end)
     # Month k runs from its first day 00:00 (tenant time) to the next's; the first from `from`.
